@@ -1,0 +1,16 @@
+import ArgumentParser
+
+@main
+struct LoyaltyCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "loyalty",
+    abstract: "Command line for Loyalty Maximizer: profiles, health probes and the local suite.",
+    subcommands: [
+      HealthCommand.self,
+      ProfileCommand.self,
+      MembershipCommand.self,
+      BalanceCommand.self,
+      SuiteCommand.self,
+    ]
+  )
+}

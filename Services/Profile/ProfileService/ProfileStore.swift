@@ -1,0 +1,192 @@
+import Foundation
+import GRDB
+import Logging
+import LoyaltyAPI
+import LoyaltyRuntime
+import SwiftProtobuf
+
+/// Persistence of profiles and idempotent balance adjustments. Each profile is one row
+/// holding its whole document (protobuf JSON) beside indexed columns; every change goes
+/// through the journal in the same transaction.
+public struct ProfileStore: Sendable {
+  public static let profilesTable = JournaledTable(name: "profiles", primaryKey: "user_id")
+  public static let adjustmentsTable = JournaledTable(name: "balance_adjustments", primaryKey: "id")
+
+  public static let migrations: [ServiceDatabase.Migration] = [
+    .init("profiles-v1") { db in
+      try db.execute(sql: """
+        CREATE TABLE profiles (
+          user_id TEXT PRIMARY KEY NOT NULL,
+          version INTEGER NOT NULL,
+          home_airport TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          document TEXT NOT NULL
+        );
+        CREATE TABLE balance_adjustments (
+          id TEXT PRIMARY KEY NOT NULL,
+          user_id TEXT NOT NULL,
+          program_id TEXT NOT NULL,
+          request_id TEXT NOT NULL,
+          delta INTEGER NOT NULL,
+          balance_after INTEGER NOT NULL,
+          version_after INTEGER NOT NULL,
+          reason TEXT NOT NULL,
+          created_at INTEGER NOT NULL
+        );
+        CREATE INDEX balance_adjustments_user ON balance_adjustments(user_id);
+        """)
+    }
+  ]
+
+  public let database: ServiceDatabase
+
+  public init(database: ServiceDatabase) {
+    self.database = database
+  }
+
+  public static func openDatabase(at path: URL, durability: ServiceDatabase.Durability, logger: Logger) throws -> ServiceDatabase {
+    try ServiceDatabase(
+      path: path, migrations: migrations, tables: [profilesTable, adjustmentsTable],
+      durability: durability, logger: logger)
+  }
+
+  // MARK: Reads
+
+  public func profile(_ userID: String) async throws -> Loyalty_Profile_V1_Profile {
+    try await database.read { db in try Self.load(userID, in: db) }
+  }
+
+  /// Profiles ordered by user id, after `afterUserID`.
+  public func profiles(after afterUserID: String, limit: Int) async throws -> [Loyalty_Profile_V1_Profile] {
+    try await database.read { db in
+      try String.fetchAll(
+        db, sql: "SELECT document FROM profiles WHERE user_id > ? ORDER BY user_id LIMIT ?",
+        arguments: [afterUserID, limit]
+      ).map { try Loyalty_Profile_V1_Profile(jsonString: $0) }
+    }
+  }
+
+  // MARK: Writes
+
+  public func create(_ profile: Loyalty_Profile_V1_Profile) async throws -> Loyalty_Profile_V1_Profile {
+    try await database.write { db, journal in
+      if try Self.exists(profile.userID, in: db) {
+        throw ProfileError.profileExists(userID: profile.userID)
+      }
+      var created = profile
+      let now = Google_Protobuf_Timestamp(date: Date())
+      created.createTime = now
+      created.updateTime = now
+      created.version = 1
+      try Self.save(created, journal: journal)
+      return created
+    }
+  }
+
+  /// Loads the profile, checks `expectedVersion`, applies `change`, bumps the version and
+  /// saves, all in one transaction.
+  public func modify(
+    _ userID: String,
+    expectedVersion: Int64?,
+    _ change: @escaping @Sendable (inout Loyalty_Profile_V1_Profile) throws -> Void
+  ) async throws -> Loyalty_Profile_V1_Profile {
+    try await database.write { db, journal in
+      var profile = try Self.load(userID, in: db)
+      try Self.check(expectedVersion, against: profile)
+      try change(&profile)
+      profile.version += 1
+      profile.updateTime = Google_Protobuf_Timestamp(date: Date())
+      try Self.save(profile, journal: journal)
+      return profile
+    }
+  }
+
+  public func delete(_ userID: String, expectedVersion: Int64?) async throws {
+    try await database.write { db, journal in
+      let profile = try Self.load(userID, in: db)
+      try Self.check(expectedVersion, against: profile)
+      let adjustments = try String.fetchAll(db, sql: "SELECT id FROM balance_adjustments WHERE user_id = ?", arguments: [userID])
+      for id in adjustments {
+        try journal.delete(Self.adjustmentsTable.name, key: id)
+      }
+      try journal.delete(Self.profilesTable.name, key: userID)
+    }
+  }
+
+  public struct Adjustment: Sendable, Equatable {
+    public var balance: Int64
+    public var version: Int64
+    public var replayed: Bool
+  }
+
+  /// Applies a balance change once per (user, request id); a repeat returns the first result.
+  public func adjustBalance(_ request: Loyalty_Profile_V1_AdjustBalanceRequest) async throws -> Adjustment {
+    try await database.write { db, journal in
+      let id = "\(request.userID)/\(request.requestID)"
+      if let previous = try Row.fetchOne(db, sql: "SELECT * FROM balance_adjustments WHERE id = ?", arguments: [id]) {
+        guard previous["program_id"] == request.programID, previous["delta"] == request.delta else {
+          throw ProfileError.requestIDReused(requestID: request.requestID)
+        }
+        return Adjustment(balance: previous["balance_after"], version: previous["version_after"], replayed: true)
+      }
+      var profile = try Self.load(request.userID, in: db)
+      guard let index = profile.memberships.firstIndex(where: { $0.programID == request.programID }) else {
+        throw ProfileError.membershipNotFound(programID: request.programID)
+      }
+      let balance = profile.memberships[index].balance
+      let (newBalance, overflow) = balance.addingReportingOverflow(request.delta)
+      guard !overflow, newBalance >= 0, newBalance <= ProfileValidation.maxBalance else {
+        throw ProfileError.insufficientBalance(programID: request.programID, balance: balance, delta: request.delta)
+      }
+      let now = Date()
+      profile.memberships[index].balance = newBalance
+      profile.memberships[index].balanceAsOf = Google_Protobuf_Timestamp(date: now)
+      profile.version += 1
+      profile.updateTime = Google_Protobuf_Timestamp(date: now)
+      try Self.save(profile, journal: journal)
+      try journal.upsert(Self.adjustmentsTable.name, [
+        "id": id.databaseValue,
+        "user_id": request.userID.databaseValue,
+        "program_id": request.programID.databaseValue,
+        "request_id": request.requestID.databaseValue,
+        "delta": request.delta.databaseValue,
+        "balance_after": newBalance.databaseValue,
+        "version_after": profile.version.databaseValue,
+        "reason": request.reason.databaseValue,
+        "created_at": Int64(now.timeIntervalSince1970 * 1_000_000).databaseValue,
+      ])
+      return Adjustment(balance: newBalance, version: profile.version, replayed: false)
+    }
+  }
+
+  // MARK: Rows
+
+  private static func exists(_ userID: String, in db: Database) throws -> Bool {
+    try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM profiles WHERE user_id = ?)", arguments: [userID]) ?? false
+  }
+
+  private static func load(_ userID: String, in db: Database) throws -> Loyalty_Profile_V1_Profile {
+    guard let document = try String.fetchOne(db, sql: "SELECT document FROM profiles WHERE user_id = ?", arguments: [userID]) else {
+      throw ProfileError.profileNotFound(userID: userID)
+    }
+    return try Loyalty_Profile_V1_Profile(jsonString: document)
+  }
+
+  private static func check(_ expectedVersion: Int64?, against profile: Loyalty_Profile_V1_Profile) throws {
+    if let expectedVersion, expectedVersion != profile.version {
+      throw ProfileError.versionMismatch(expected: expectedVersion, actual: profile.version)
+    }
+  }
+
+  private static func save(_ profile: Loyalty_Profile_V1_Profile, journal: JournalWriter) throws {
+    try journal.upsert(profilesTable.name, [
+      "user_id": profile.userID.databaseValue,
+      "version": profile.version.databaseValue,
+      "home_airport": profile.homeAirport.databaseValue,
+      "created_at": profile.createTime.micros.databaseValue,
+      "updated_at": profile.updateTime.micros.databaseValue,
+      "document": try profile.jsonString().databaseValue,
+    ])
+  }
+}

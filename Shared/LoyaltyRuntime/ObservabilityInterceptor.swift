@@ -1,0 +1,121 @@
+import Foundation
+import GRPCCore
+import Logging
+import Metrics
+import Synchronization
+
+/// The request id of the call being handled, created when the caller sent none.
+public enum RequestContext {
+  public static let metadataKey = "x-request-id"
+  @TaskLocal public static var requestID: String?
+}
+
+/// Per call: keeps or creates `x-request-id` (echoed in the response headers), writes one
+/// access-log line, and records request counts and latency by method and status.
+public struct ObservabilityInterceptor: ServerInterceptor {
+  private let logger: Logger
+  private let metrics: RPCMetrics
+
+  public init(logger: Logger, metrics: RPCMetrics) {
+    self.logger = logger
+    self.metrics = metrics
+  }
+
+  public func intercept<Input: Sendable, Output: Sendable>(
+    request: StreamingServerRequest<Input>,
+    context: ServerContext,
+    next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+  ) async throws -> StreamingServerResponse<Output> {
+    let requestID = Self.requestID(from: request.metadata)
+    let method = context.descriptor.fullyQualifiedMethod
+    let started = ContinuousClock.now
+    var logger = self.logger
+    logger[metadataKey: "request_id"] = "\(requestID)"
+    let finish: @Sendable (RPCError.Code?) -> Void = { [metrics, logger] code in
+      let elapsed = ContinuousClock.now - started
+      let status = code.map { "\($0)" } ?? "ok"
+      metrics.record(method: method, status: status, duration: elapsed)
+      logger.info(
+        "rpc",
+        metadata: [
+          "method": "\(method)", "status": "\(status)",
+          "duration_ms": "\(String(format: "%.3f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))",
+        ])
+    }
+
+    do {
+      var response = try await RequestContext.$requestID.withValue(requestID) {
+        try await next(request, context)
+      }
+      switch response.accepted {
+      case .failure(let error):
+        finish(error.code)
+      case .success(var contents):
+        contents.metadata.replaceOrAddString(requestID, forKey: RequestContext.metadataKey)
+        let producer = contents.producer
+        contents.producer = { writer in
+          do {
+            let trailers = try await RequestContext.$requestID.withValue(requestID) { try await producer(writer) }
+            finish(nil)
+            return trailers
+          } catch {
+            finish(Self.code(of: error))
+            throw error
+          }
+        }
+        response.accepted = .success(contents)
+      }
+      return response
+    } catch {
+      finish(Self.code(of: error))
+      throw error
+    }
+  }
+
+  static func requestID(from metadata: Metadata) -> String {
+    for value in metadata[stringValues: RequestContext.metadataKey] where Self.isAcceptable(value) {
+      return value
+    }
+    return UUID().uuidString.lowercased()
+  }
+
+  /// Keeps caller ids that are short and printable, so logs cannot be forged or flooded.
+  private static func isAcceptable(_ value: String) -> Bool {
+    !value.isEmpty && value.utf8.count <= 128
+      && value.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f }
+  }
+
+  static func code(of error: any Error) -> RPCError.Code {
+    switch error {
+    case let error as RPCError: error.code
+    case let error as any RPCErrorConvertible: error.rpcErrorCode
+    default: .unknown
+    }
+  }
+}
+
+/// Request counters and latency histograms, created once per (method, status).
+public final class RPCMetrics: Sendable {
+  private let factory: any MetricsFactory
+  private let instruments = Mutex<[String: (Counter, Metrics.Timer)]>([:])
+
+  public init(factory: any MetricsFactory) {
+    self.factory = factory
+  }
+
+  func record(method: String, status: String, duration: Duration) {
+    let key = method + "|" + status
+    let (counter, timer) = instruments.withLock { instruments in
+      if let existing = instruments[key] { return existing }
+      let dimensions = [("method", method), ("status", status)]
+      let created = (
+        Counter(label: "grpc_server_requests_total", dimensions: dimensions, factory: factory),
+        Metrics.Timer(label: "grpc_server_request_duration_seconds", dimensions: dimensions, factory: factory)
+      )
+      instruments[key] = created
+      return created
+    }
+    counter.increment()
+    timer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+  }
+}
