@@ -43,7 +43,6 @@ struct SuiteCommand: AsyncParsableCommand {
     var portOffset: Int = 0
 
     func run() async throws {
-      setvbuf(stdout, nil, _IOLBF, 0)
       let dataDirectory = URL(fileURLWithPath: dataDir, isDirectory: true).standardizedFileURL
       let binDirectory = binDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? Self.ownDirectory()
       try FileManager.default.createDirectory(at: dataDirectory.appendingPathComponent("logs"), withIntermediateDirectories: true)
@@ -85,7 +84,7 @@ struct SuiteCommand: AsyncParsableCommand {
       for await event in events.stream {
         switch event {
         case .signal(let name):
-          print("\nreceived \(name); stopping the suite")
+          say("\nreceived \(name); stopping the suite")
         case .exited(let name, let status):
           printError("\(name) exited unexpectedly with status \(status); see \(dataDirectory.path)/logs/\(name).log")
           exitCode = 1
@@ -93,7 +92,7 @@ struct SuiteCommand: AsyncParsableCommand {
         break
       }
       await stopAll(running)
-      print("suite stopped")
+      say("suite stopped")
       if exitCode != 0 { throw ExitCode(exitCode) }
     }
 
@@ -126,7 +125,7 @@ struct SuiteCommand: AsyncParsableCommand {
         events.yield(.exited(name, process.terminationStatus))
       }
       try process.run()
-      print("started \(member.executable) (pid \(process.processIdentifier)) on 127.0.0.1:\(port(member.grpcPort))")
+      say("started \(member.executable) (pid \(process.processIdentifier)) on 127.0.0.1:\(port(member.grpcPort))")
       return process
     }
 
@@ -179,21 +178,21 @@ struct SuiteCommand: AsyncParsableCommand {
         // Seeded before the marker was written; nothing to do.
       }
       FileManager.default.createFile(atPath: marker.path, contents: Data())
-      print("seeded the demo traveller profile 'demo-traveler'")
+      say("seeded the demo traveller profile 'demo-traveler'")
     }
 
     private func printSummary(_ members: [SuiteMember], dataDirectory: URL, secretFile: URL) {
-      print("")
-      print("Loyalty Maximizer is running on loopback (data in \(dataDirectory.path)):")
+      say("")
+      say("Loyalty Maximizer is running on loopback (data in \(dataDirectory.path)):")
       for member in members {
-        print("  \(member.executable.padding(toLength: 18, withPad: " ", startingAt: 0)) grpc 127.0.0.1:\(port(member.grpcPort))   metrics http://127.0.0.1:\(port(member.adminPort))/metrics")
+        say("  \(member.executable.padding(toLength: 18, withPad: " ", startingAt: 0)) grpc 127.0.0.1:\(port(member.grpcPort))   metrics http://127.0.0.1:\(port(member.adminPort))/metrics")
       }
-      print("")
-      print("Try it (the CLI acts as admin with the suite's internal secret):")
-      print("  export LOYALTY_INTERNAL_SECRET_FILE=\(secretFile.path)")
-      print("  loyalty profile get demo-traveler")
-      print("  loyalty health --target 127.0.0.1:\(port(50052))")
-      print("Press Ctrl-C to stop every service.")
+      say("")
+      say("Try it (the CLI acts as admin with the suite's internal secret):")
+      say("  export LOYALTY_INTERNAL_SECRET_FILE=\(secretFile.path)")
+      say("  loyalty profile get demo-traveler")
+      say("  loyalty health --target 127.0.0.1:\(port(50052))")
+      say("Press Ctrl-C to stop every service.")
     }
 
     private func stopAll(_ running: [(SuiteMember, Process)]) async {
@@ -232,4 +231,10 @@ struct SuiteCommand: AsyncParsableCommand {
 enum SuiteEvent: Sendable {
   case signal(String)
   case exited(String, Int32)
+}
+
+/// Writes a line straight to standard output, unbuffered, so that progress shows at once
+/// even when the output is a file or a pipe.
+func say(_ line: String) {
+  FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
