@@ -68,7 +68,8 @@ public struct InternalIdentity: Sendable {
     let parts = token.split(separator: ".", omittingEmptySubsequences: false)
     guard parts.count == 3, parts[0] == "v1",
       let payload = Data(base64URLEncoded: String(parts[1])),
-      let mac = Data(base64URLEncoded: String(parts[2]))
+      let mac = Data(base64URLEncoded: String(parts[2])),
+      !payload.isEmpty, mac.count == SHA256.byteCount
     else { return .failure(.malformed) }
     guard HMAC<SHA256>.isValidAuthenticationCode(mac, authenticating: payload, using: key) else {
       return .failure(.badSignature)
