@@ -1,0 +1,91 @@
+import Foundation
+import GRPCCore
+import GRPCInProcessTransport
+import Logging
+import LoyaltyAPI
+import LoyaltyRuntime
+import ProfileService
+import SwiftProtobuf
+
+let harnessSecret = Array("profile-service-tests-secret-0123456789".utf8)
+
+/// Calls a real `ProfileService` (with the identity interceptor and a temporary database)
+/// over the in-process transport, signing each call as the given principal.
+struct ProfileHarness {
+  let client: Loyalty_Profile_V1_ProfileService.Client<InProcessTransport.Client>
+  let identity: InternalIdentity
+  let store: ProfileStore
+
+  static let admin = Principal(subject: "ops", role: .admin)
+  static func traveler(_ id: String) -> Principal { Principal(subject: id, role: .traveler) }
+
+  func metadata(_ principal: Principal?) -> Metadata {
+    var metadata = Metadata()
+    if let principal { identity.sign(&metadata, as: principal) }
+    return metadata
+  }
+
+  func create(_ profile: Loyalty_Profile_V1_Profile, as principal: Principal = admin) async throws -> Loyalty_Profile_V1_Profile {
+    try await client.createProfile(.with { $0.profile = profile }, metadata: metadata(principal))
+  }
+
+  func get(_ userID: String, as principal: Principal? = admin) async throws -> Loyalty_Profile_V1_Profile {
+    try await client.getProfile(.with { $0.userID = userID }, metadata: metadata(principal))
+  }
+}
+
+func withProfileHarness(_ body: (ProfileHarness) async throws -> Void) async throws {
+  let directory = FileManager.default.temporaryDirectory.appendingPathComponent("profile-tests-\(UUID().uuidString)")
+  try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+  defer { try? FileManager.default.removeItem(at: directory) }
+  let logger = Logger(label: "profile-tests")
+  let database = try ProfileStore.openDatabase(at: directory.appendingPathComponent("profile.sqlite"), durability: .normal, logger: logger)
+  let store = ProfileStore(database: database)
+  let identity = try InternalIdentity(secret: harnessSecret)
+  let transport = InProcessTransport()
+  let server = GRPCServer(
+    transport: transport.server,
+    services: [ProfileService(store: store, logger: logger)],
+    interceptors: [IdentityInterceptor(identity: identity)]
+  )
+  try await withThrowingDiscardingTaskGroup { group in
+    group.addTask { try await server.serve() }
+    try await withGRPCClient(transport: transport.client) { client in
+      try await body(ProfileHarness(client: Loyalty_Profile_V1_ProfileService.Client(wrapping: client), identity: identity, store: store))
+    }
+    server.beginGracefulShutdown()
+  }
+  await database.close()
+}
+
+func sampleProfile(_ userID: String) -> Loyalty_Profile_V1_Profile {
+  .with {
+    $0.userID = userID
+    $0.displayName = "  Ada Lovelace "
+    $0.homeAirport = "lhr"
+    $0.preferredAirlines = ["ba", "AA", "BA"]
+    $0.preferredAlliances = [.oneworld]
+    $0.memberships = [.with { $0.programID = "ba-executive-club"; $0.memberNumber = "12345678"; $0.eliteTier = "Silver"; $0.balance = 1000 }]
+  }
+}
+
+/// The gRPC status code a call failed with, or nil when it succeeded.
+func statusCode(_ call: () async throws -> some Any) async -> RPCError.Code? {
+  do {
+    _ = try await call()
+    return nil
+  } catch let error as RPCError {
+    return error.code
+  } catch {
+    return .unknown
+  }
+}
+
+func rpcError(_ call: () async throws -> some Any) async -> RPCError? {
+  do {
+    _ = try await call()
+    return nil
+  } catch {
+    return error as? RPCError
+  }
+}
