@@ -16,6 +16,11 @@ public final class ServiceApplication: Service, Sendable {
   public struct Ports: Sendable, Codable, Equatable {
     public var grpc: Int
     public var admin: Int
+
+    public init(grpc: Int, admin: Int) {
+      self.grpc = grpc
+      self.admin = admin
+    }
   }
 
   public let config: RuntimeConfig
@@ -63,7 +68,7 @@ public final class ServiceApplication: Service, Sendable {
     transport = HTTP2ServerTransport.Posix(
       address: .ipv4(host: config.host, port: config.grpcPort),
       transportSecurity: .plaintext,
-      config: .defaults { $0.rpc.maxRequestPayloadSize = maxRequestBytes }
+      config: .defaults { $0.rpc.maxRequestPayloadSize = RequestSizeInterceptor.transportCap(forLimit: maxRequestBytes) }
     )
     let metrics = RPCMetrics(factory: PrometheusMetricsFactory(registry: metricsRegistry))
     server = GRPCServer(
@@ -72,6 +77,7 @@ public final class ServiceApplication: Service, Sendable {
       interceptors: [
         ObservabilityInterceptor(logger: logger, metrics: metrics),
         IdentityInterceptor(identity: identity),
+        RequestSizeInterceptor(limit: maxRequestBytes),
       ]
     )
     admin = AdminHTTPServer(host: config.host, port: config.adminPort, registry: metricsRegistry, health: health)
