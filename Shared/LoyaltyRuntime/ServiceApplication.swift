@@ -101,7 +101,15 @@ public final class ServiceApplication: Service, Sendable {
 
     try await withGracefulShutdownHandler {
       try await withThrowingDiscardingTaskGroup { group in
-        group.addTask { try await self.server.serve() }
+        group.addTask {
+          do {
+            try await self.server.serve()
+          } catch {
+            let failure = ServiceStartError(message: "cannot serve on \(self.config.host):\(self.config.grpcPort) (grpc.port): \(error)")
+            self.ports.set(.failure(failure))
+            throw failure
+          }
+        }
         group.addTask { try await self.announce(adminPort: adminChannel.localAddress?.port ?? self.config.adminPort) }
         if let database {
           group.addTask { await DatabaseHealthMonitor(database: database, health: self.health, logger: self.logger).run() }

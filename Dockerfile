@@ -1,0 +1,17 @@
+# Builds every executable of the suite into one small runtime image.
+FROM swift:6.3-bookworm AS build
+RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY Package.swift ./
+RUN swift package resolve
+COPY . .
+RUN swift build -c release --product profile-service \
+ && swift build -c release --product loyalty \
+ && mkdir -p /out && cp .build/release/profile-service .build/release/loyalty /out/
+
+FROM swift:6.3-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-0 ca-certificates && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home /data loyalty && mkdir -p /data && chown loyalty /data
+COPY --from=build /out/ /usr/local/bin/
+USER loyalty
+WORKDIR /data
