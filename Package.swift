@@ -7,6 +7,33 @@ let swiftSettings: [SwiftSetting] = [
   .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+extension Target.Dependency {
+  static let grpcCore = Self.product(name: "GRPCCore", package: "grpc-swift-2")
+  static let grpcInProcess = Self.product(name: "GRPCInProcessTransport", package: "grpc-swift-2")
+  static let grpcHTTP2 = Self.product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport")
+  static let grpcProtobuf = Self.product(name: "GRPCProtobuf", package: "grpc-swift-protobuf")
+  static let swiftProtobuf = Self.product(name: "SwiftProtobuf", package: "swift-protobuf")
+  static let nioCore = Self.product(name: "NIOCore", package: "swift-nio")
+  static let nioPosix = Self.product(name: "NIOPosix", package: "swift-nio")
+  static let nioHTTP1 = Self.product(name: "NIOHTTP1", package: "swift-nio")
+  static let argumentParser = Self.product(name: "ArgumentParser", package: "swift-argument-parser")
+  static let logging = Self.product(name: "Logging", package: "swift-log")
+  static let metrics = Self.product(name: "Metrics", package: "swift-metrics")
+  static let prometheus = Self.product(name: "Prometheus", package: "swift-prometheus")
+  static let serviceLifecycle = Self.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+  static let unixSignals = Self.product(name: "UnixSignals", package: "swift-service-lifecycle")
+  static let grdb = Self.product(name: "GRDB", package: "GRDB.swift")
+  static let crypto = Self.product(name: "Crypto", package: "swift-crypto")
+
+  /// What every gRPC-speaking target needs.
+  static let grpc: [Self] = [.grpcCore, .grpcProtobuf, .swiftProtobuf]
+}
+
+/// `dependencies` plus the gRPC core and protobuf libraries.
+func withGRPC(_ dependencies: [Target.Dependency]) -> [Target.Dependency] {
+  dependencies + Target.Dependency.grpc
+}
+
 let package = Package(
   name: "LoyaltyMaximizer",
   platforms: [.macOS(.v15)],
@@ -31,137 +58,59 @@ let package = Package(
   ],
   targets: [
     // Generated protobuf messages and gRPC stubs for every API of the suite.
-    .target(
-      name: "LoyaltyAPI",
-      dependencies: [
-        .product(name: "GRPCCore", package: "grpc-swift-2"),
-        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-      ],
-      path: "Shared/LoyaltyAPI",
-      swiftSettings: swiftSettings
-    ),
+    .target(name: "LoyaltyAPI", dependencies: withGRPC([]), path: "Shared/LoyaltyAPI", swiftSettings: swiftSettings),
     // What every executable shares: config, lifecycle, health, identity, logging, metrics,
     // the SQLite store with its change journal, and the replication API.
     .target(
       name: "LoyaltyRuntime",
-      dependencies: [
-        "LoyaltyAPI",
-        .product(name: "GRPCCore", package: "grpc-swift-2"),
-        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-        .product(name: "NIOCore", package: "swift-nio"),
-        .product(name: "NIOPosix", package: "swift-nio"),
-        .product(name: "NIOHTTP1", package: "swift-nio"),
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "Metrics", package: "swift-metrics"),
-        .product(name: "Prometheus", package: "swift-prometheus"),
-        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-        .product(name: "GRDB", package: "GRDB.swift"),
-        .product(name: "Crypto", package: "swift-crypto"),
-      ],
+      dependencies: withGRPC([
+        "LoyaltyAPI", .grpcHTTP2, .nioCore, .nioPosix, .nioHTTP1, .argumentParser, .logging, .metrics,
+        .prometheus, .serviceLifecycle, .unixSignals, .grdb, .crypto,
+      ]),
       path: "Shared/LoyaltyRuntime",
       swiftSettings: swiftSettings
     ),
     .target(
       name: "ProfileService",
-      dependencies: [
-        "LoyaltyAPI",
-        "LoyaltyRuntime",
-        .product(name: "GRPCCore", package: "grpc-swift-2"),
-        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-        .product(name: "GRDB", package: "GRDB.swift"),
-        .product(name: "Logging", package: "swift-log"),
-      ],
+      dependencies: withGRPC(["LoyaltyAPI", "LoyaltyRuntime", .grdb, .logging, .prometheus]),
       path: "Services/Profile/ProfileService",
       swiftSettings: swiftSettings
     ),
     .executableTarget(
       name: "profile-service",
-      dependencies: [
-        "ProfileService",
-        "LoyaltyRuntime",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
+      dependencies: ["ProfileService", "LoyaltyRuntime", .argumentParser, .logging, .metrics, .prometheus, .serviceLifecycle],
       path: "Services/Profile/profile-service",
       swiftSettings: swiftSettings
     ),
     .executableTarget(
       name: "loyalty",
-      dependencies: [
-        "LoyaltyAPI",
-        "LoyaltyRuntime",
-        .product(name: "GRPCCore", package: "grpc-swift-2"),
-        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-      ],
+      dependencies: withGRPC(["LoyaltyAPI", "LoyaltyRuntime", .grpcHTTP2, .argumentParser, .unixSignals]),
       path: "Services/CLI",
       swiftSettings: swiftSettings
     ),
     // The stack's ceiling for benchmarks: a bare grpc-swift server that echoes its input.
     .executableTarget(
       name: "echo-server",
-      dependencies: [
-        "LoyaltyAPI",
-        .product(name: "GRPCCore", package: "grpc-swift-2"),
-        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
+      dependencies: withGRPC(["LoyaltyAPI", .grpcHTTP2, .argumentParser]),
       path: "Benchmarks/EchoServer",
       swiftSettings: swiftSettings
     ),
     .testTarget(
       name: "LoyaltyRuntimeTests",
-      dependencies: [
-        "LoyaltyRuntime",
-        "LoyaltyAPI",
-        .product(name: "GRPCCore", package: "grpc-swift-2"),
-        .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
-        .product(name: "GRDB", package: "GRDB.swift"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
+      dependencies: withGRPC(["LoyaltyRuntime", "LoyaltyAPI", .grpcInProcess, .grdb, .logging, .argumentParser]),
       path: "Tests/LoyaltyRuntimeTests",
       swiftSettings: swiftSettings
     ),
     .testTarget(
       name: "ProfileServiceTests",
-      dependencies: [
-        "ProfileService",
-        "LoyaltyRuntime",
-        "LoyaltyAPI",
-        .product(name: "GRPCCore", package: "grpc-swift-2"),
-        .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
-        .product(name: "GRDB", package: "GRDB.swift"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-      ],
+      dependencies: withGRPC(["ProfileService", "LoyaltyRuntime", "LoyaltyAPI", .grpcInProcess, .grdb, .logging]),
       path: "Tests/ProfileServiceTests",
       swiftSettings: swiftSettings
     ),
     // Starts the real executables on loopback; depending on them makes `swift test` build them.
     .testTarget(
       name: "IntegrationTests",
-      dependencies: [
-        "LoyaltyAPI",
-        "LoyaltyRuntime",
-        "profile-service",
-        "loyalty",
-        .product(name: "GRPCCore", package: "grpc-swift-2"),
-        .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
-        .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-        .product(name: "Logging", package: "swift-log"),
-        .product(name: "Crypto", package: "swift-crypto"),
-      ],
+      dependencies: withGRPC(["LoyaltyAPI", "LoyaltyRuntime", "profile-service", "loyalty", .grpcHTTP2, .logging, .crypto]),
       path: "Tests/IntegrationTests",
       swiftSettings: swiftSettings
     ),

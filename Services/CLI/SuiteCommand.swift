@@ -113,7 +113,7 @@ struct SuiteCommand: AsyncParsableCommand {
       ]
       let logURL = dataDirectory.appendingPathComponent("logs/\(member.name).log")
       if !FileManager.default.fileExists(atPath: logURL.path) {
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
       }
       let log = try FileHandle(forWritingTo: logURL)
       try log.seekToEnd()
@@ -177,7 +177,7 @@ struct SuiteCommand: AsyncParsableCommand {
       } catch let error as RPCError where error.code == .alreadyExists {
         // Seeded before the marker was written; nothing to do.
       }
-      FileManager.default.createFile(atPath: marker.path, contents: Data())
+      _ = FileManager.default.createFile(atPath: marker.path, contents: Data())
       say("seeded the demo traveller profile 'demo-traveler'")
     }
 

@@ -121,7 +121,7 @@ public struct ReplicationService: Loyalty_Replication_V1_Replication.ServiceProt
     var header: Loyalty_Replication_V1_RestoreHeader?
     var changes: [JournalRecord] = []
     var hasher = SHA256()
-    FileManager.default.createFile(atPath: file.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: file.path, contents: nil)
     let handle = try FileHandle(forWritingTo: file)
     do {
       for try await message in request.messages {

@@ -112,7 +112,10 @@ public final class ServiceApplication: Service, Sendable {
         }
         group.addTask { try await self.announce(adminPort: adminChannel.localAddress?.port ?? self.config.adminPort) }
         if let database {
-          group.addTask { await DatabaseHealthMonitor(database: database, health: self.health, logger: self.logger).run() }
+          let monitor = DatabaseHealthMonitor(
+            database: database, health: self.health, logger: self.logger,
+            journalHead: Metrics.Gauge(label: "journal_last_sequence", factory: PrometheusMetricsFactory(registry: self.metricsRegistry)))
+          group.addTask { await monitor.run() }
         }
       }
     } onGracefulShutdown: {
@@ -153,16 +156,19 @@ public struct ServiceStartError: Error, CustomStringConvertible {
 }
 
 /// Flips the health of every hosted service with the state of the database: NOT_SERVING
-/// while its file is gone or it cannot answer, SERVING again once it does.
-struct DatabaseHealthMonitor {
+/// while its file is gone or it cannot answer, SERVING again once it does. Also publishes
+/// the journal head as a metric.
+struct DatabaseHealthMonitor: Sendable {
   let database: ServiceDatabase
   let health: HealthRegistry
   let logger: Logger
+  let journalHead: Metrics.Gauge
   var interval: Duration = .seconds(2)
 
   func run() async {
     var healthy = true
     while !Task.isCancelled {
+      journalHead.record(database.notifier.latest)
       do {
         try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
       } catch {

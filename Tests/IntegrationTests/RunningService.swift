@@ -84,7 +84,7 @@ final class RunningService: @unchecked Sendable {
     let process = Process()
     process.executableURL = executablesDirectory.appendingPathComponent(executable)
     process.arguments = arguments
-    if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+    if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
     let handle = try FileHandle(forWritingTo: log)
     try handle.seekToEnd()
     process.standardOutput = handle

@@ -85,3 +85,23 @@ import Testing
     #expect(result.output.contains("newer version"), "\(result.output)")
   }
 }
+
+@Suite struct DependencyHealthIntegrationTests {
+  @Test func healthTurnsNotServingWhenTheDatabaseIsGone() async throws {
+    try await withRunningProfileServer { service in
+      #expect(try await service.healthStatus() == .serving)
+      let metrics = try await service.adminGET("/metrics")
+      #expect(metrics.body.contains("journal_last_sequence"))
+      try FileManager.default.removeItem(at: service.dataDirectory.appendingPathComponent("profile.sqlite"))
+      let deadline = ContinuousClock.now + .seconds(10)
+      var status = try await service.healthStatus()
+      while status == .serving && ContinuousClock.now < deadline {
+        try await Task.sleep(for: .milliseconds(200))
+        status = try await service.healthStatus()
+      }
+      #expect(status == .notServing)
+      #expect(try await service.healthStatus("loyalty.profile.v1.ProfileService") == .notServing)
+      #expect(try await service.adminGET("/readyz").status == 503)
+    }
+  }
+}
