@@ -10,6 +10,16 @@ public enum RequestContext {
   @TaskLocal public static var requestID: String?
 }
 
+extension Logger {
+  /// This logger with the request id of the call being handled, for log lines written by
+  /// handlers.
+  public var withCurrentRequest: Logger {
+    var logger = self
+    if let requestID = RequestContext.requestID { logger[metadataKey: "request_id"] = "\(requestID)" }
+    return logger
+  }
+}
+
 /// Per call: keeps or creates `x-request-id` (echoed in the response headers), writes one
 /// access-log line, and records request counts and latency by method and status.
 public struct ObservabilityInterceptor: ServerInterceptor {

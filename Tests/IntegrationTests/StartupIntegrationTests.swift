@@ -61,6 +61,14 @@ import Testing
       }
     }
     for await _ in watching { break }
+    let follower = Task {
+      try await service.withClient(as: Principal(subject: "backup", role: .service)) { client in
+        try await Loyalty_Replication_V1_Replication.Client(wrapping: client).streamChanges(.with { $0.follow = true }) { response in
+          for try await _ in response.messages {}
+        }
+      }
+    }
+    try await Task.sleep(for: .milliseconds(200))
     let started = ContinuousClock.now
     let status = await service.stop()
     #expect(status == 0)
@@ -69,6 +77,7 @@ import Testing
     #expect(statuses.first == .serving)
     #expect(statuses.last == .notServing)
     #expect(service.logTail().contains("stopped"))
+    await #expect(throws: RPCError.self, "a following journal stream ends with UNAVAILABLE at shutdown") { try await follower.value }
   }
 
   @Test func aDatabaseFromANewerVersionIsRefusedAtStart() async throws {

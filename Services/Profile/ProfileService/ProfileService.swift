@@ -77,7 +77,7 @@ public struct ProfileService: Loyalty_Profile_V1_ProfileService.SimpleServicePro
     try ProfileValidation.validateUserID(request.userID)
     try Authorization.requireAccess(toUser: request.userID)
     try await run { try await store.delete(request.userID, expectedVersion: request.hasExpectedVersion ? request.expectedVersion : nil) }
-    logger.notice("profile deleted", metadata: ["user_id": "\(request.userID)"])
+    logger.withCurrentRequest.notice("profile deleted", metadata: ["user_id": "\(request.userID)"])
     return Loyalty_Profile_V1_DeleteProfileResponse()
   }
 
@@ -205,7 +205,7 @@ public struct ProfileService: Loyalty_Profile_V1_ProfileService.SimpleServicePro
     } catch {
       let mapped = RPCError(storageError: error)
       if mapped.code == .internalError {
-        logger.error("storage failure", metadata: ["error": "\(error)"])
+        logger.withCurrentRequest.error("storage failure", metadata: ["error": "\(error)"])
       }
       throw mapped
     }
