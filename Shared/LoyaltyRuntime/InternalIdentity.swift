@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRPCCore
+import Synchronization
 
 /// Signs and verifies caller identities carried between the suite's processes.
 ///
@@ -19,6 +20,7 @@ public struct InternalIdentity: Sendable {
   }
 
   private let key: SymmetricKey
+  private let verified = VerifiedTokenCache()
   /// Tolerated difference between the clocks of signer and verifier.
   public let clockSkew: Duration
 
@@ -65,6 +67,10 @@ public struct InternalIdentity: Sendable {
   }
 
   public func verify(_ token: String, now: Date = Date()) -> Result<Principal, VerificationFailure> {
+    let skew = Double(clockSkew.components.seconds)
+    if let (principal, expiry) = verified.lookup(token) {
+      return Double(expiry) + skew < now.timeIntervalSince1970 ? .failure(.expired) : .success(principal)
+    }
     let parts = token.split(separator: ".", omittingEmptySubsequences: false)
     guard parts.count == 3, parts[0] == "v1",
       let payload = Data(base64URLEncoded: String(parts[1])),
@@ -77,10 +83,12 @@ public struct InternalIdentity: Sendable {
     guard let claims = try? JSONDecoder().decode(Claims.self, from: payload) else {
       return .failure(.malformed)
     }
-    if Double(claims.exp) + Double(clockSkew.components.seconds) < now.timeIntervalSince1970 {
+    if Double(claims.exp) + skew < now.timeIntervalSince1970 {
       return .failure(.expired)
     }
-    return .success(Principal(subject: claims.sub, role: claims.role))
+    let principal = Principal(subject: claims.sub, role: claims.role)
+    verified.store(token, principal: principal, expiry: claims.exp)
+    return .success(principal)
   }
 
   public func verify(_ metadata: Metadata) -> Result<Principal, VerificationFailure> {
@@ -88,6 +96,25 @@ public struct InternalIdentity: Sendable {
       return .failure(.missing)
     }
     return verify(token)
+  }
+}
+
+/// Tokens whose signature has been checked, so that a caller reusing its token (the gateway
+/// signs once per principal and lifetime) costs a dictionary lookup instead of HMAC and JSON.
+/// Only verified tokens are stored, keyed by their full text, with their expiry.
+private final class VerifiedTokenCache: Sendable {
+  private static let capacity = 4096
+  private let entries = Mutex<[String: (Principal, Int64)]>([:])
+
+  func lookup(_ token: String) -> (Principal, Int64)? {
+    entries.withLock { $0[token] }
+  }
+
+  func store(_ token: String, principal: Principal, expiry: Int64) {
+    entries.withLock { entries in
+      if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
+      entries[token] = (principal, expiry)
+    }
   }
 }
 

@@ -49,7 +49,7 @@ public struct ObservabilityInterceptor: ServerInterceptor {
         "rpc",
         metadata: [
           "method": "\(method)", "status": "\(status)",
-          "duration_ms": "\(String(format: "%.3f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))",
+          "duration_ms": "\(Self.milliseconds(elapsed))",
         ])
     }
 
@@ -80,6 +80,13 @@ public struct ObservabilityInterceptor: ServerInterceptor {
       finish(Self.code(of: error))
       throw error
     }
+  }
+
+  /// Milliseconds with three decimals, e.g. `0.412`.
+  static func milliseconds(_ duration: Duration) -> String {
+    let micros = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+    let fraction = String(micros % 1000)
+    return "\(micros / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
   }
 
   static func requestID(from metadata: Metadata) -> String {
