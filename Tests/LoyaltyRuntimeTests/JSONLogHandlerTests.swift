@@ -20,10 +20,11 @@ import Testing
     #expect(line == #"{"a":"1","b":["x","42"]}"#)
   }
 
-  @Test func timestampsAreUTCWithMilliseconds() {
-    let timestamp = JSONLogHandler.timestamp()
-    #expect(timestamp.count == 24)
-    #expect(timestamp.hasSuffix("Z"))
-    #expect(timestamp.dropFirst(10).first == "T")
+  @Test(arguments: [0, 951_782_400.5, 1_709_208_000.125, 1_795_700_506.375, 4_102_444_799.875, -86_400.25])
+  func timestampsMatchFoundationsISO8601(seconds: Double) {
+    let date = Date(timeIntervalSince1970: seconds)
+    let reference = date.formatted(
+      .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon))
+    #expect(JSONLogHandler.timestamp(date) == reference + "Z")
   }
 }
