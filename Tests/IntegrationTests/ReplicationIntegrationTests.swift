@@ -50,6 +50,7 @@ extension RunningService {
       #expect(SHA256.hash(data: snapshot.data).hexString == snapshot.sha256)
 
       _ = try await service.withProfiles { try await $0.createProfile(.with { $0.profile = makeProfile("after-snapshot") }) }
+      _ = try await service.withProfiles { try await $0.getProfile(.with { $0.userID = "after-snapshot" }) }
       let changes = try await service.replication { replication in
         try await replication.streamChanges(.with { $0.afterSeq = 2 }) { response in
           var records: [Loyalty_Replication_V1_ChangeRecord] = []
@@ -71,6 +72,10 @@ extension RunningService {
       #expect(restored.restoredSeq == 2)
       let afterRollback = try await service.withProfiles { try await $0.listProfiles(.init()) }
       #expect(afterRollback.profiles.map(\.userID) == ["kept-1", "kept-2"])
+      let rolledBackRead = await statusCode {
+        try await service.withProfiles { try await $0.getProfile(.with { $0.userID = "after-snapshot" }) }
+      }
+      #expect(rolledBackRead == .notFound, "reads must not serve profiles from before the restore")
 
       // ...and rolling forward with the journal record brings the third back.
       let rolledForward = try await service.replication { replication in

@@ -40,9 +40,11 @@ public struct ProfileStore: Sendable {
   ]
 
   public let database: ServiceDatabase
+  private let cache: ProfileCache
 
   public init(database: ServiceDatabase) {
     self.database = database
+    self.cache = ProfileCache(epoch: database.notifier.epoch)
   }
 
   public static func openDatabase(at path: URL, durability: ServiceDatabase.Durability, logger: Logger) throws -> ServiceDatabase {
@@ -54,7 +56,12 @@ public struct ProfileStore: Sendable {
   // MARK: Reads
 
   public func profile(_ userID: String) async throws -> Loyalty_Profile_V1_Profile {
-    try await database.read { db in try Self.load(userID, in: db) }
+    let epoch = database.notifier.epoch
+    let (cached, token) = cache.lookup(userID, epoch: epoch)
+    if let cached { return cached }
+    let profile = try await database.read { db in try Self.load(userID, in: db) }
+    cache.fill(profile, token: token, epoch: epoch)
+    return profile
   }
 
   /// Profiles ordered by user id, after `afterUserID`.
@@ -79,7 +86,7 @@ public struct ProfileStore: Sendable {
       created.createTime = now
       created.updateTime = now
       created.version = 1
-      try Self.save(created, journal: journal)
+      try save(created, db: db, journal: journal)
       return created
     }
   }
@@ -97,7 +104,7 @@ public struct ProfileStore: Sendable {
       try change(&profile)
       profile.version += 1
       profile.updateTime = Google_Protobuf_Timestamp(date: Date())
-      try Self.save(profile, journal: journal)
+      try save(profile, db: db, journal: journal)
       return profile
     }
   }
@@ -111,6 +118,8 @@ public struct ProfileStore: Sendable {
         try journal.delete(Self.adjustmentsTable.name, key: id)
       }
       try journal.delete(Self.profilesTable.name, key: userID)
+      let (cache, epoch) = (self.cache, database.notifier.epoch)
+      db.afterNextTransaction(onCommit: { _ in cache.committedDeletion(of: userID, epoch: epoch) })
     }
   }
 
@@ -144,7 +153,7 @@ public struct ProfileStore: Sendable {
       profile.memberships[index].balanceAsOf = Google_Protobuf_Timestamp(date: now)
       profile.version += 1
       profile.updateTime = Google_Protobuf_Timestamp(date: now)
-      try Self.save(profile, journal: journal)
+      try save(profile, db: db, journal: journal)
       try journal.upsert(Self.adjustmentsTable.name, [
         "id": id.databaseValue,
         "user_id": request.userID.databaseValue,
@@ -179,7 +188,14 @@ public struct ProfileStore: Sendable {
     }
   }
 
-  private static func save(_ profile: Loyalty_Profile_V1_Profile, journal: JournalWriter) throws {
+  /// Writes the profile row and journal record, and refreshes the cache once it commits.
+  private func save(_ profile: Loyalty_Profile_V1_Profile, db: Database, journal: JournalWriter) throws {
+    try Self.saveRow(profile, journal: journal)
+    let (cache, epoch) = (self.cache, database.notifier.epoch)
+    db.afterNextTransaction(onCommit: { _ in cache.committed(profile, epoch: epoch) })
+  }
+
+  private static func saveRow(_ profile: Loyalty_Profile_V1_Profile, journal: JournalWriter) throws {
     try journal.upsert(profilesTable.name, [
       "user_id": profile.userID.databaseValue,
       "version": profile.version.databaseValue,
