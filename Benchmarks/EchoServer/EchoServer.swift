@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import LoyaltyAPI
@@ -18,7 +19,8 @@ struct EchoServerCommand: AsyncParsableCommand {
     try await withThrowingDiscardingTaskGroup { group in
       group.addTask { try await server.serve() }
       let address = try await transport.listeningAddress
-      print("listening on \(address.ipv4?.port ?? port)")
+      // Unbuffered, so a script reading the port from a pipe or file sees it at once.
+      FileHandle.standardOutput.write(Data("listening on \(address.ipv4?.port ?? port)\n".utf8))
     }
   }
 }
