@@ -95,6 +95,8 @@ let package = Package(
       path: "Benchmarks/EchoServer",
       swiftSettings: swiftSettings
     ),
+    // Helpers shared by the test targets.
+    .target(name: "TestSupport", dependencies: [.grpcCore], path: "Tests/TestSupport", swiftSettings: swiftSettings),
     .testTarget(
       name: "LoyaltyRuntimeTests",
       dependencies: withGRPC(["LoyaltyRuntime", "LoyaltyAPI", .grpcInProcess, .grdb, .logging, .argumentParser]),
@@ -103,14 +105,16 @@ let package = Package(
     ),
     .testTarget(
       name: "ProfileServiceTests",
-      dependencies: withGRPC(["ProfileService", "LoyaltyRuntime", "LoyaltyAPI", .grpcInProcess, .grdb, .logging]),
+      dependencies: withGRPC(["ProfileService", "LoyaltyRuntime", "LoyaltyAPI", "TestSupport", .grpcInProcess, .grdb, .logging]),
       path: "Tests/ProfileServiceTests",
       swiftSettings: swiftSettings
     ),
     // Starts the real executables on loopback; depending on them makes `swift test` build them.
     .testTarget(
       name: "IntegrationTests",
-      dependencies: withGRPC(["LoyaltyAPI", "LoyaltyRuntime", "profile-service", "loyalty", .grpcHTTP2, .logging, .crypto]),
+      dependencies: withGRPC([
+        "LoyaltyAPI", "LoyaltyRuntime", "TestSupport", "profile-service", "loyalty", .grpcHTTP2, .logging, .crypto,
+      ]),
       path: "Tests/IntegrationTests",
       swiftSettings: swiftSettings
     ),

@@ -3,6 +3,7 @@ import GRPCCore
 import LoyaltyAPI
 import LoyaltyRuntime
 import SwiftProtobuf
+import TestSupport
 import Testing
 
 /// Sends bytes exactly as given, to put arbitrary payloads on the wire.

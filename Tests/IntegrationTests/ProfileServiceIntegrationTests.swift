@@ -3,6 +3,7 @@ import GRPCCore
 import LoyaltyAPI
 import LoyaltyRuntime
 import SwiftProtobuf
+import TestSupport
 import Testing
 
 @Suite(.serialized) struct ProfileServiceIntegrationTests {

@@ -5,6 +5,7 @@ import GRPCNIOTransportHTTP2
 import LoyaltyAPI
 import LoyaltyRuntime
 import SwiftProtobuf
+import TestSupport
 import Testing
 
 extension RunningService {

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import GRPCCore
+import TestSupport
 import GRPCNIOTransportHTTP2
 import LoyaltyAPI
 import LoyaltyRuntime
@@ -179,16 +180,6 @@ func withRunningProfileServer(
   service.removeFiles()
 }
 
-func statusCode(_ call: () async throws -> some Any) async -> RPCError.Code? {
-  do {
-    _ = try await call()
-    return nil
-  } catch let error as RPCError {
-    return error.code
-  } catch {
-    return .unknown
-  }
-}
 
 func makeProfile(_ userID: String) -> Loyalty_Profile_V1_Profile {
   .with {

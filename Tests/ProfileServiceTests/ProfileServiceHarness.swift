@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import TestSupport
 import GRPCInProcessTransport
 import Logging
 import LoyaltyAPI
@@ -69,23 +70,4 @@ func sampleProfile(_ userID: String) -> Loyalty_Profile_V1_Profile {
   }
 }
 
-/// The gRPC status code a call failed with, or nil when it succeeded.
-func statusCode(_ call: () async throws -> some Any) async -> RPCError.Code? {
-  do {
-    _ = try await call()
-    return nil
-  } catch let error as RPCError {
-    return error.code
-  } catch {
-    return .unknown
-  }
-}
 
-func rpcError(_ call: () async throws -> some Any) async -> RPCError? {
-  do {
-    _ = try await call()
-    return nil
-  } catch {
-    return error as? RPCError
-  }
-}

@@ -4,6 +4,7 @@ import LoyaltyAPI
 import LoyaltyRuntime
 import ProfileService
 import SwiftProtobuf
+import TestSupport
 import Testing
 
 @Suite struct ProfileServiceTests {

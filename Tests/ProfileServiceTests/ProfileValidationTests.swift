@@ -3,6 +3,7 @@ import LoyaltyAPI
 import LoyaltyRuntime
 import ProfileService
 import SwiftProtobuf
+import TestSupport
 import Testing
 
 @Suite struct ProfileValidationTests {

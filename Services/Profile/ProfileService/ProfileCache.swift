@@ -23,6 +23,11 @@ final class ProfileCache: Sendable {
         profiles.removeAll()
       }
     }
+
+    mutating func insert(_ profile: Loyalty_Profile_V1_Profile) {
+      if profiles.count >= ProfileCache.capacity { profiles.removeAll(keepingCapacity: true) }
+      profiles[profile.userID] = profile
+    }
   }
 
   private let state: Mutex<State>
@@ -44,8 +49,7 @@ final class ProfileCache: Sendable {
     state.withLock { state in
       state.enter(epoch)
       guard state.commits == token else { return }
-      if state.profiles.count >= Self.capacity { state.profiles.removeAll(keepingCapacity: true) }
-      state.profiles[profile.userID] = profile
+      state.insert(profile)
     }
   }
 
@@ -54,8 +58,7 @@ final class ProfileCache: Sendable {
     state.withLock { state in
       state.enter(epoch)
       state.commits &+= 1
-      if state.profiles.count >= Self.capacity { state.profiles.removeAll(keepingCapacity: true) }
-      state.profiles[profile.userID] = profile
+      state.insert(profile)
     }
   }
 

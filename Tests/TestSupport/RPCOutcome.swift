@@ -1,0 +1,24 @@
+import GRPCCore
+
+/// The gRPC status code a call failed with, or nil when it succeeded; any other error is
+/// reported as UNKNOWN, as a client would see it.
+public func statusCode(_ call: () async throws -> some Any) async -> RPCError.Code? {
+  do {
+    _ = try await call()
+    return nil
+  } catch let error as RPCError {
+    return error.code
+  } catch {
+    return .unknown
+  }
+}
+
+/// The error a call failed with, or nil when it succeeded.
+public func rpcError(_ call: () async throws -> some Any) async -> RPCError? {
+  do {
+    _ = try await call()
+    return nil
+  } catch {
+    return error as? RPCError
+  }
+}
