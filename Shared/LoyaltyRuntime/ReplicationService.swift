@@ -21,6 +21,8 @@ public struct ReplicationService: Loyalty_Replication_V1_Replication.ServiceProt
     self.database = database
     self.scratchDirectory = scratchDirectory
     self.logger = logger
+    // Snapshot and restore files left by a process that died mid-transfer are never reused.
+    try? FileManager.default.removeItem(at: scratchDirectory)
   }
 
   private func scratchFile(_ prefix: String) throws -> URL {
