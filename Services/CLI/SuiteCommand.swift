@@ -188,10 +188,12 @@ struct SuiteCommand: AsyncParsableCommand {
         say("  \(member.executable.padding(toLength: 18, withPad: " ", startingAt: 0)) grpc 127.0.0.1:\(port(member.grpcPort))   metrics http://127.0.0.1:\(port(member.adminPort))/metrics")
       }
       say("")
+      let loyalty = Self.ownDirectory().appendingPathComponent("loyalty").path
       say("Try it (the CLI acts as admin with the suite's internal secret):")
       say("  export LOYALTY_INTERNAL_SECRET_FILE=\(secretFile.path)")
-      say("  loyalty profile get demo-traveler")
-      say("  loyalty health --target 127.0.0.1:\(port(50052))")
+      say("  export LOYALTY_PROFILE_TARGET=127.0.0.1:\(port(50052))")
+      say("  \(loyalty) profile get demo-traveler")
+      say("  \(loyalty) health --target 127.0.0.1:\(port(50052))")
       say("Press Ctrl-C to stop every service.")
     }
 
