@@ -218,7 +218,13 @@ extension Google_Protobuf_Timestamp {
     self.init(seconds: micros / 1_000_000, nanos: Int32(micros % 1_000_000) * 1000)
   }
 
-  public var micros: Int64 { seconds * 1_000_000 + Int64(nanos / 1000) }
+  /// Microseconds since 1970, saturating instead of trapping on absurd client-sent values.
+  public var micros: Int64 {
+    let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000)
+    if overflow { return seconds < 0 ? .min : .max }
+    let (total, overflowAgain) = scaled.addingReportingOverflow(Int64(nanos / 1000))
+    return overflowAgain ? (scaled < 0 ? .min : .max) : total
+  }
 }
 
 extension Sequence where Element == UInt8 {

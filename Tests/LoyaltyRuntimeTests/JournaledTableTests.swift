@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SwiftProtobuf
 import Testing
 @testable import LoyaltyRuntime
 
@@ -17,5 +18,13 @@ import Testing
     for text in ["[]", "42", #"{"a": [1]}"#, #"{"a": {"base64": "@@"}}"#, "not json"] {
       #expect(throws: JournalError.self) { try RowCoding.decode(Data(text.utf8)) }
     }
+  }
+}
+
+@Suite struct TimestampMicrosTests {
+  @Test func absurdTimestampsSaturateInsteadOfTrapping() {
+    #expect(Google_Protobuf_Timestamp(seconds: .max, nanos: 999_999_999).micros == .max)
+    #expect(Google_Protobuf_Timestamp(seconds: .min, nanos: 0).micros == .min)
+    #expect(Google_Protobuf_Timestamp(micros: 1_700_000_000_123_456).micros == 1_700_000_000_123_456)
   }
 }
