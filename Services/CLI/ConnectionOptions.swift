@@ -21,6 +21,10 @@ struct ConnectionOptions: ParsableArguments {
   @Flag(help: "Print JSON instead of tables.")
   var json = false
 
+  func validate() throws {
+    guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+  }
+
   func address(defaultTarget: String, environmentKey: String) throws -> ServiceAddress {
     let text = target ?? ProcessInfo.processInfo.environment[environmentKey] ?? defaultTarget
     do {

@@ -21,6 +21,10 @@ struct HealthCommand: AsyncParsableCommand {
   @Option(help: "Seconds to wait for an answer.")
   var timeout: Double = 3
 
+  func validate() throws {
+    guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+  }
+
   func run() async throws {
     let address: ServiceAddress
     do {

@@ -42,6 +42,10 @@ struct SuiteCommand: AsyncParsableCommand {
     @Option(help: "Added to every default port, to run a second suite beside the first.")
     var portOffset: Int = 0
 
+    func validate() throws {
+      guard (0...10_000).contains(portOffset) else { throw ValidationError("--port-offset must be between 0 and 10000") }
+    }
+
     func run() async throws {
       let dataDirectory = URL(fileURLWithPath: dataDir, isDirectory: true).standardizedFileURL
       let binDirectory = binDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? Self.ownDirectory()

@@ -16,24 +16,29 @@ public struct JournaledTable: Sendable, Hashable {
   func upsert(_ row: [String: DatabaseValue], in db: Database) throws -> Data {
     let columns = row.keys.sorted()
     let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-    let quoted = columns.map { $0.quotedDatabaseIdentifier }.joined(separator: ", ")
+    let quoted = columns.map { $0.sqlQuotedIdentifier }.joined(separator: ", ")
     try db.execute(
-      sql: "INSERT OR REPLACE INTO \(name.quotedDatabaseIdentifier) (\(quoted)) VALUES (\(placeholders))",
+      sql: "INSERT OR REPLACE INTO \(name.sqlQuotedIdentifier) (\(quoted)) VALUES (\(placeholders))",
       arguments: StatementArguments(columns.map { row[$0]! }))
     return try RowCoding.encode(row)
   }
 
   func delete(key: String, in db: Database) throws {
     try db.execute(
-      sql: "DELETE FROM \(name.quotedDatabaseIdentifier) WHERE \(primaryKey.quotedDatabaseIdentifier) = ?",
+      sql: "DELETE FROM \(name.sqlQuotedIdentifier) WHERE \(primaryKey.sqlQuotedIdentifier) = ?",
       arguments: [key])
   }
 
-  /// Redoes a journal record against this table.
+  /// Redoes a journal record against this table. Records come from restore requests, so
+  /// every column must be one the table has.
   func apply(_ record: JournalRecord, in db: Database) throws {
     switch record.operation {
     case .upsert:
       let row = try RowCoding.decode(record.value)
+      let columns = Set(try db.columns(in: name).map(\.name))
+      if let unknown = row.keys.first(where: { !columns.contains($0) }) {
+        throw JournalError.invalidValue("row of seq \(record.sequence) has no column '\(unknown)' in \(name)")
+      }
       guard case .string(let key)? = row[primaryKey]?.storage, key == record.key else {
         throw JournalError.invalidValue("row of seq \(record.sequence) does not carry key '\(record.key)'")
       }
@@ -121,5 +126,12 @@ enum RowCoding {
     } catch {
       throw JournalError.invalidValue("not a JSON object of column values")
     }
+  }
+}
+
+extension String {
+  /// The name as an SQL identifier, with embedded double quotes doubled.
+  var sqlQuotedIdentifier: String {
+    "\"" + replacingOccurrences(of: "\"", with: "\"\"") + "\""
   }
 }

@@ -9,6 +9,8 @@ import SwiftProtobuf
 /// consistent snapshots, the change journal with live follow, and atomic restore.
 public struct ReplicationService: Loyalty_Replication_V1_Replication.ServiceProtocol {
   public static let chunkBytes = 256 * 1024
+  /// Journal records one Restore may roll forward; they are held in memory until applied.
+  public static let maximumRestoreChanges = 1_000_000
   private static let journalBatch = 500
 
   private let serviceName: String
@@ -94,6 +96,11 @@ public struct ReplicationService: Loyalty_Replication_V1_Replication.ServiceProt
         } catch {
           throw RPCError(storageError: error)
         }
+        // A restore between two reads would mix two histories; the epoch changes before the
+        // restored file serves any read, so checking after the read is enough.
+        guard database.notifier.epoch == epoch else {
+          throw RPCError(code: .aborted, message: "the database was restored; subscribe again from the restored sequence")
+        }
         for record in records {
           try await writer.write(Loyalty_Replication_V1_ChangeRecord(record))
           cursor = record.sequence
@@ -145,6 +152,11 @@ public struct ReplicationService: Loyalty_Replication_V1_Replication.ServiceProt
         case .change(let change):
           guard header != nil else {
             throw RPCError(code: .invalidArgument, message: "header: must be the first message")
+          }
+          guard changes.count < Self.maximumRestoreChanges else {
+            throw RPCError(
+              code: .resourceExhausted,
+              message: "change: at most \(Self.maximumRestoreChanges) changes per restore; restore a newer snapshot")
           }
           changes.append(try JournalRecord(change))
         case nil:

@@ -140,7 +140,13 @@ public final class ServiceApplication: Service, Sendable {
     }
     let bound = Ports(grpc: grpcPort, admin: adminPort)
     if let portFile = config.portFile {
-      try JSONEncoder().encode(bound).write(to: portFile, options: .atomic)
+      do {
+        try JSONEncoder().encode(bound).write(to: portFile, options: .atomic)
+      } catch {
+        let failure = ServiceStartError(message: "cannot write the port file \(portFile.path) (ports.file): \(error)")
+        ports.set(.failure(failure))
+        throw failure
+      }
     }
     health.setAll(.serving)
     logger.notice(

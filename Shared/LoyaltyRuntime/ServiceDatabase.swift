@@ -35,6 +35,8 @@ public final class ServiceDatabase: Sendable {
   private struct State {
     var connection: Connection
     var operationsInFlight = 0
+    var drainWaiters: [CheckedContinuation<Void, Never>] = []
+    var closeRequested = false
   }
 
   public let path: URL
@@ -121,7 +123,27 @@ public final class ServiceDatabase: Sendable {
   }
 
   private func leave() {
-    state.withLock { $0.operationsInFlight -= 1 }
+    let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+      state.operationsInFlight -= 1
+      guard state.operationsInFlight == 0 else { return [] }
+      defer { state.drainWaiters.removeAll() }
+      return state.drainWaiters
+    }
+    for waiter in waiters { waiter.resume() }
+  }
+
+  /// Returns once no operation is inside the database. Callers first stop new ones from
+  /// entering; cancellation does not cut the wait short, since the file must not be touched
+  /// while an operation still uses it.
+  private func drain() async {
+    await withCheckedContinuation { continuation in
+      let drained = state.withLock { state -> Bool in
+        guard state.operationsInFlight > 0 else { return true }
+        state.drainWaiters.append(continuation)
+        return false
+      }
+      if drained { continuation.resume() }
+    }
   }
 
   public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
@@ -231,23 +253,60 @@ public final class ServiceDatabase: Sendable {
     }
     try Self.migrate(queue, migrations: migrations, path: candidate)
     let tables = self.tables
-    return try queue.write { db in
-      var head = try JournalRecord.head(in: db)
-      var applied = 0
-      for record in changes where record.sequence > head.sequence {
-        if let targetMicros, record.commitTimeMicros > targetMicros { break }
-        guard record.sequence == head.sequence + 1 else {
-          throw StoreError.journalGap(JournalError.gap(expected: head.sequence + 1, found: record.sequence))
+    let latestAcceptableMicros = Int64(Date().timeIntervalSince1970 * 1_000_000) + Self.maximumClockAheadMicros
+    do {
+      return try queue.write { db in
+        var head = try JournalRecord.head(in: db)
+        var applied = 0
+        for record in changes where record.sequence > head.sequence {
+          if let targetMicros, record.commitTimeMicros > targetMicros { break }
+          guard record.sequence == head.sequence + 1 else {
+            throw StoreError.journalGap(JournalError.gap(expected: head.sequence + 1, found: record.sequence))
+          }
+          guard record.commitTimeMicros >= (head.commitTimeMicros ?? 0), record.commitTimeMicros <= latestAcceptableMicros else {
+            throw StoreError.invalidSnapshot("change \(record.sequence) has a commit time out of order or in the future")
+          }
+          guard let table = tables[record.entity] else {
+            throw StoreError.invalidSnapshot(JournalError.unknownEntity(record.entity).description)
+          }
+          try table.apply(record, in: db)
+          try record.insert(into: db)
+          head = (record.sequence, record.commitTimeMicros)
+          applied += 1
         }
-        guard let table = tables[record.entity] else {
-          throw StoreError.invalidSnapshot(JournalError.unknownEntity(record.entity).description)
-        }
-        try table.apply(record, in: db)
-        try record.insert(into: db)
-        head = (record.sequence, record.commitTimeMicros)
-        applied += 1
+        try Self.checkColumnTypes(of: [JournaledTable(name: "journal", primaryKey: "seq")] + Array(tables.values), in: db)
+        return RestoreOutcome(restoredSequence: head.sequence, appliedChanges: applied, lastCommitTimeMicros: head.commitTimeMicros)
       }
-      return RestoreOutcome(restoredSequence: head.sequence, appliedChanges: applied, lastCommitTimeMicros: head.commitTimeMicros)
+    } catch let error as StoreError {
+      throw error
+    } catch {
+      throw StoreError.invalidSnapshot("\(error)")
+    }
+  }
+
+  /// How far ahead of this machine's clock a restored commit time may be.
+  static let maximumClockAheadMicros: Int64 = 24 * 3600 * 1_000_000
+
+  /// Refuses rows whose values do not have their column's declared type (SQLite would store
+  /// them anyway), so that restored data cannot break the code reading it later.
+  static func checkColumnTypes(of tables: [JournaledTable], in db: Database) throws {
+    for table in tables {
+      for column in try db.columns(in: table.name) {
+        let expected: String
+        switch column.type.uppercased() {
+        case "INTEGER": expected = "integer"
+        case "TEXT": expected = "text"
+        case "BLOB": expected = "blob"
+        default: continue
+        }
+        let name = column.name.sqlQuotedIdentifier
+        let allowed = column.isNotNull ? "'\(expected)'" : "'\(expected)', 'null'"
+        let wrong = try Int.fetchOne(
+          db, sql: "SELECT count(*) FROM \(table.name.sqlQuotedIdentifier) WHERE typeof(\(name)) NOT IN (\(allowed))") ?? 0
+        guard wrong == 0 else {
+          throw StoreError.invalidSnapshot("\(wrong) row(s) of \(table.name) hold a value of the wrong type in '\(column.name)'")
+        }
+      }
     }
   }
 
@@ -261,9 +320,7 @@ public final class ServiceDatabase: Sendable {
     }
     logger.notice("replacing database with restored copy", metadata: ["path": "\(path.path)"])
     // Calls already inside the database finish first; new ones are turned away meanwhile.
-    while state.withLock({ $0.operationsInFlight }) > 0 {
-      try? await Task.sleep(for: .milliseconds(2))
-    }
+    await drain()
     let fileManager = FileManager.default
     let aside = path.appendingPathExtension("pre-restore")
     do {
@@ -275,9 +332,10 @@ public final class ServiceDatabase: Sendable {
       }
       try fileManager.moveItem(at: candidate, to: path)
       let pool = try Self.openPool(at: path, migrations: migrations, durability: durability)
-      state.withLock { $0.connection = .open(pool) }
-      try? fileManager.removeItem(at: aside)
+      // Followers and caches learn of the new epoch before any call can see the new file.
       notifier.restored(latest: latest)
+      reopen(pool)
+      try? fileManager.removeItem(at: aside)
     } catch {
       logger.error("restore swap failed; reopening the previous database", metadata: ["error": "\(error)"])
       if fileManager.fileExists(atPath: aside.path) {
@@ -285,24 +343,38 @@ public final class ServiceDatabase: Sendable {
         try? fileManager.moveItem(at: aside, to: path)
       }
       let pool = try Self.openPool(at: path, migrations: migrations, durability: durability)
-      state.withLock { $0.connection = .open(pool) }
+      reopen(pool)
       throw error
     }
   }
 
+  /// Ends a restore: serves from `pool`, unless shutdown began meanwhile.
+  private func reopen(_ pool: DatabasePool) {
+    let closeNow = state.withLock { state -> Bool in
+      if state.closeRequested {
+        state.connection = .closed
+        return true
+      }
+      state.connection = .open(pool)
+      return false
+    }
+    if closeNow { try? pool.close() }
+  }
+
   /// Waits for running operations and closes the database; later calls are UNAVAILABLE.
+  /// During a restore, the restore closes the database when it ends.
   public func close() async {
     notifier.close()
     let pool: DatabasePool? = state.withLock { state in
+      state.closeRequested = true
       guard case .open(let pool) = state.connection else { return nil }
       state.connection = .closed
       return pool
     }
-    while state.withLock({ $0.operationsInFlight }) > 0 {
-      try? await Task.sleep(for: .milliseconds(2))
-    }
+    guard let pool else { return }
+    await drain()
     do {
-      try pool?.close()
+      try pool.close()
     } catch {
       logger.warning("closing the database failed", metadata: ["error": "\(error)"])
     }

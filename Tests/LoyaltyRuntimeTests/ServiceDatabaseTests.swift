@@ -154,4 +154,42 @@ import Testing
       }
     }
   }
+
+  /// Restore requests carry rows as JSON; none of their content may reach SQL as code, and
+  /// values must have their column's type.
+  @Test(arguments: [
+    #"{"id": "k", "label": "v", "count": 1, "x\") VALUES (1); DROP TABLE items; --": 1}"#,
+    #"{"id": "k", "label": "v", "count": "not a number"}"#,
+    #"{"id": "k", "label": {"base64": "AAEC"}, "count": 1}"#,
+  ])
+  func hostileRestoredRowsAreRefused(value: String) async throws {
+    try await withTemporaryDirectory { directory in
+      let database = try openItemsDatabase(at: directory.appendingPathComponent("db.sqlite"))
+      let base = try await database.snapshot(into: directory.appendingPathComponent("base.sqlite"))
+      try await putItem(database, "kept", label: "v")
+      let record = JournalRecord(
+        sequence: 1, commitTimeMicros: Int64(Date().timeIntervalSince1970 * 1_000_000), entity: "items", key: "k",
+        operation: .upsert, value: Data(value.utf8))
+      await #expect {
+        try await database.restore(from: base.url, changes: [record], upToMicros: nil)
+      } throws: { error in
+        if case StoreError.invalidSnapshot = error { return true }
+        return false
+      }
+      #expect(try await items(database) == ["kept": "v"])
+    }
+  }
+
+  @Test func changesFromTheFutureAreRefused() async throws {
+    try await withTemporaryDirectory { directory in
+      let database = try openItemsDatabase(at: directory.appendingPathComponent("db.sqlite"))
+      let base = try await database.snapshot(into: directory.appendingPathComponent("base.sqlite"))
+      let record = JournalRecord(
+        sequence: 1, commitTimeMicros: .max, entity: "items", key: "k", operation: .upsert,
+        value: Data(#"{"id": "k", "label": "v", "count": 1}"#.utf8))
+      await #expect(throws: StoreError.self) {
+        try await database.restore(from: base.url, changes: [record], upToMicros: nil)
+      }
+    }
+  }
 }

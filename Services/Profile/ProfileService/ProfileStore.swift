@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRPCCore
 import Logging
 import LoyaltyAPI
 import LoyaltyRuntime
@@ -102,7 +103,7 @@ public struct ProfileStore: Sendable {
       var profile = try Self.load(userID, in: db)
       try Self.check(expectedVersion, against: profile)
       try change(&profile)
-      profile.version += 1
+      profile.version = try Self.nextVersion(after: profile.version)
       profile.updateTime = Google_Protobuf_Timestamp(date: Date())
       try save(profile, db: db, journal: journal)
       return profile
@@ -151,7 +152,7 @@ public struct ProfileStore: Sendable {
       let now = Date()
       profile.memberships[index].balance = newBalance
       profile.memberships[index].balanceAsOf = Google_Protobuf_Timestamp(date: now)
-      profile.version += 1
+      profile.version = try Self.nextVersion(after: profile.version)
       profile.updateTime = Google_Protobuf_Timestamp(date: now)
       try save(profile, db: db, journal: journal)
       try journal.upsert(Self.adjustmentsTable.name, [
@@ -180,6 +181,12 @@ public struct ProfileStore: Sendable {
       throw ProfileError.profileNotFound(userID: userID)
     }
     return try Loyalty_Profile_V1_Profile(jsonString: document)
+  }
+
+  private static func nextVersion(after version: Int64) throws -> Int64 {
+    let (next, overflow) = version.addingReportingOverflow(1)
+    guard !overflow else { throw RPCError(code: .failedPrecondition, message: "the profile's version cannot grow further") }
+    return next
   }
 
   private static func check(_ expectedVersion: Int64?, against profile: Loyalty_Profile_V1_Profile) throws {
