@@ -45,17 +45,11 @@ public struct IdentityInterceptor: ServerInterceptor {
 /// services calling each other.
 public struct IdentitySigningInterceptor: ClientInterceptor {
   private let identity: InternalIdentity
-  private let principal: @Sendable () -> Principal
+  private let principal: Principal
 
   public init(identity: InternalIdentity, principal: Principal) {
     self.identity = identity
-    self.principal = { principal }
-  }
-
-  /// Forwards whoever `Principal.current` is at call time, falling back to `principal`.
-  public init(identity: InternalIdentity, forwardingCurrentOr principal: Principal) {
-    self.identity = identity
-    self.principal = { Principal.current ?? principal }
+    self.principal = principal
   }
 
   public func intercept<Input: Sendable, Output: Sendable>(
@@ -64,7 +58,7 @@ public struct IdentitySigningInterceptor: ClientInterceptor {
     next: (StreamingClientRequest<Input>, ClientContext) async throws -> StreamingClientResponse<Output>
   ) async throws -> StreamingClientResponse<Output> {
     var request = request
-    identity.sign(&request.metadata, as: principal())
+    identity.sign(&request.metadata, as: principal)
     return try await next(request, context)
   }
 }

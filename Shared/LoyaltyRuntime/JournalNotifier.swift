@@ -14,7 +14,6 @@ public final class JournalNotifier: Sendable {
 
   private struct Waiter {
     var after: Int64
-    var epoch: Int
     var continuation: CheckedContinuation<Wakeup, Never>
   }
 
@@ -81,7 +80,7 @@ public final class JournalNotifier: Sendable {
           if state.isClosed || Task.isCancelled { return .closed }
           if state.epoch != epoch { return .restored }
           if state.latest > sequence { return .advanced(state.latest) }
-          state.waiters[id] = Waiter(after: sequence, epoch: epoch, continuation: continuation)
+          state.waiters[id] = Waiter(after: sequence, continuation: continuation)
           return nil
         }
         if let immediate { continuation.resume(returning: immediate) }

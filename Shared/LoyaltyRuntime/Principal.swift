@@ -22,8 +22,4 @@ public struct Principal: Sendable, Hashable, Codable {
 
   /// The principal of the call being handled by the current task, set by `IdentityInterceptor`.
   @TaskLocal public static var current: Principal?
-
-  public var isAdmin: Bool { role == .admin }
-  /// Admins and other services of the suite.
-  public var isInternal: Bool { role == .admin || role == .service }
 }

@@ -83,21 +83,6 @@ public struct RuntimeConfig: Sendable {
   public var logFormat: LogFormat
   public var portFile: URL?
 
-  /// A configuration for tests: ephemeral ports on loopback.
-  public init(serviceName: String, dataDirectory: URL, internalSecret: [UInt8]) {
-    self.serviceName = serviceName
-    self.host = "127.0.0.1"
-    self.grpcPort = 0
-    self.adminPort = 0
-    self.dataDirectory = dataDirectory
-    self.internalSecret = internalSecret
-    self.maxRequestBytes = 4 * 1024 * 1024
-    self.shutdownGracePeriod = .seconds(10)
-    self.logLevel = .info
-    self.logFormat = .json
-    self.portFile = nil
-  }
-
   public init(
     options: ServiceOptions,
     defaults: ServiceDefaults,

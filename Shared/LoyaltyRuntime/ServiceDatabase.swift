@@ -103,9 +103,6 @@ public final class ServiceDatabase: Sendable {
     try migrator.migrate(writer)
   }
 
-  /// How many migrations the current code knows: the schema version of its databases.
-  public var schemaVersion: Int { migrations.count + 1 }
-
   // MARK: Operations
 
   private func enter() throws(StoreError) -> DatabasePool {
@@ -170,10 +167,6 @@ public final class ServiceDatabase: Sendable {
   /// Journal records after `sequence`, oldest first.
   public func journal(after sequence: Int64, limit: Int = 500) async throws -> [JournalRecord] {
     try await read { db in try JournalRecord.fetch(after: sequence, limit: limit, from: db) }
-  }
-
-  public func journalHead() async throws -> (sequence: Int64, commitTimeMicros: Int64?) {
-    try await read { db in try JournalRecord.head(in: db) }
   }
 
   /// True when the file is in place and answers a query.

@@ -18,8 +18,6 @@ public enum ProfileValidation {
     "member_number", "elite_tier", "tier_expiry_date", "balance", "balance_as_of",
   ]
 
-  typealias Failure = ProfileError
-
   static func invalid(_ field: String, _ reason: String) -> ProfileError {
     .invalidArgument(field: field, reason: reason)
   }
