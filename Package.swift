@@ -24,6 +24,9 @@ extension Target.Dependency {
   static let unixSignals = Self.product(name: "UnixSignals", package: "swift-service-lifecycle")
   static let grdb = Self.product(name: "GRDB", package: "GRDB.swift")
   static let crypto = Self.product(name: "Crypto", package: "swift-crypto")
+  static let nioHTTP2 = Self.product(name: "NIOHTTP2", package: "swift-nio-http2")
+  static let nioHPACK = Self.product(name: "NIOHPACK", package: "swift-nio-http2")
+  static let jwtKit = Self.product(name: "JWTKit", package: "jwt-kit")
 
   /// What every gRPC-speaking target needs.
   static let grpc: [Self] = [.grpcCore, .grpcProtobuf, .swiftProtobuf]
@@ -39,6 +42,7 @@ let package = Package(
   platforms: [.macOS(.v15)],
   products: [
     .executable(name: "profile-service", targets: ["profile-service"]),
+    .executable(name: "gateway", targets: ["gateway"]),
     .executable(name: "loyalty", targets: ["loyalty"]),
     .executable(name: "echo-server", targets: ["echo-server"]),
   ],
@@ -55,6 +59,8 @@ let package = Package(
     .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+    .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
+    .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
   ],
   targets: [
     // Generated protobuf messages and gRPC stubs for every API of the suite.
@@ -80,6 +86,36 @@ let package = Package(
       name: "profile-service",
       dependencies: ["ProfileService", "LoyaltyRuntime", .argumentParser, .logging, .metrics, .prometheus, .serviceLifecycle],
       path: "Services/Profile/profile-service",
+      swiftSettings: swiftSettings
+    ),
+    // The gateway: callers' credentials (API keys, JWTs) turned into principals.
+    .target(
+      name: "GatewayAuth",
+      dependencies: ["LoyaltyRuntime", "LoyaltyAPI", .grpcCore, .jwtKit, .crypto, .grdb, .logging],
+      path: "Gateway/GatewayAuth",
+      swiftSettings: swiftSettings
+    ),
+    // The gateway: gRPC server reflection over the routed services' descriptors.
+    .target(
+      name: "GatewayReflection",
+      dependencies: withGRPC(["LoyaltyAPI"]),
+      path: "Gateway/GatewayReflection",
+      swiftSettings: swiftSettings
+    ),
+    // The gateway: HTTP/2 gRPC proxy, JSON transcoding, routing, rate limits, upstream health.
+    .target(
+      name: "GatewayCore",
+      dependencies: withGRPC([
+        "GatewayAuth", "GatewayReflection", "LoyaltyAPI", "LoyaltyRuntime", .grpcHTTP2, .nioCore, .nioPosix,
+        .nioHTTP1, .nioHTTP2, .nioHPACK, .argumentParser, .logging, .metrics, .prometheus, .serviceLifecycle,
+      ]),
+      path: "Gateway/GatewayCore",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "gateway",
+      dependencies: ["GatewayCore", "GatewayAuth", "LoyaltyRuntime", .argumentParser, .logging, .prometheus],
+      path: "Gateway/gateway",
       swiftSettings: swiftSettings
     ),
     .executableTarget(
@@ -109,11 +145,29 @@ let package = Package(
       path: "Tests/ProfileServiceTests",
       swiftSettings: swiftSettings
     ),
+    .testTarget(
+      name: "GatewayAuthTests",
+      dependencies: ["GatewayAuth", "LoyaltyRuntime", "LoyaltyAPI", "TestSupport", .grpcCore, .jwtKit, .crypto, .grdb, .logging],
+      path: "Tests/GatewayAuthTests",
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "GatewayReflectionTests",
+      dependencies: withGRPC(["GatewayReflection", "LoyaltyAPI", "TestSupport", .grpcInProcess]),
+      path: "Tests/GatewayReflectionTests",
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "GatewayCoreTests",
+      dependencies: withGRPC(["GatewayCore", "GatewayAuth", "LoyaltyRuntime", "LoyaltyAPI", "TestSupport", .nioCore, .nioHTTP2, .nioHPACK, .logging]),
+      path: "Tests/GatewayCoreTests",
+      swiftSettings: swiftSettings
+    ),
     // Starts the real executables on loopback; depending on them makes `swift test` build them.
     .testTarget(
       name: "IntegrationTests",
       dependencies: withGRPC([
-        "LoyaltyAPI", "LoyaltyRuntime", "TestSupport", "profile-service", "loyalty", .grpcHTTP2, .logging, .crypto,
+        "LoyaltyAPI", "LoyaltyRuntime", "TestSupport", "profile-service", "gateway", "loyalty", .grpcHTTP2, .logging, .crypto,
       ]),
       path: "Tests/IntegrationTests",
       swiftSettings: swiftSettings

@@ -13,6 +13,9 @@ public final class HealthRegistry: Sendable {
     var watchers: [Int: (service: String, continuation: AsyncStream<Status?>.Continuation)] = [:]
     var nextWatcherID = 0
     var isShutDown = false
+    /// What the process reports for itself, before `dependenciesReady` is applied.
+    var processStatus: Status = .notServing
+    var dependenciesReady = true
   }
 
   private let state = Mutex(State())
@@ -38,11 +41,29 @@ public final class HealthRegistry: Sendable {
 
   public func set(_ status: Status, for service: String) {
     state.withLock { state in
-      guard !state.isShutDown, state.statuses[service] != status else { return }
-      state.statuses[service] = status
-      for watcher in state.watchers.values where watcher.service == service {
-        watcher.continuation.yield(status)
+      var status = status
+      if service == "" {
+        state.processStatus = status
+        status = state.dependenciesReady ? status : .notServing
       }
+      Self.publish(status, for: service, in: &state)
+    }
+  }
+
+  /// Whether the dependencies the whole process needs (a gateway's required upstreams) are
+  /// available; while they are not, `""` reports NOT_SERVING whatever the process says.
+  public func setDependenciesReady(_ ready: Bool) {
+    state.withLock { state in
+      state.dependenciesReady = ready
+      Self.publish(ready ? state.processStatus : .notServing, for: "", in: &state)
+    }
+  }
+
+  private static func publish(_ status: Status, for service: String, in state: inout State) {
+    guard !state.isShutDown, state.statuses[service] != status else { return }
+    state.statuses[service] = status
+    for watcher in state.watchers.values where watcher.service == service {
+      watcher.continuation.yield(status)
     }
   }
 

@@ -159,6 +159,10 @@ public final class ServiceApplication: Service, Sendable {
 public struct ServiceStartError: Error, CustomStringConvertible {
   public var message: String
   public var description: String { message }
+
+  public init(message: String) {
+    self.message = message
+  }
 }
 
 /// Flips the health of every hosted service with the state of the database: NOT_SERVING

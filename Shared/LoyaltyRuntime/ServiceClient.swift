@@ -24,7 +24,7 @@ public struct ServiceAddress: Sendable, Hashable, CustomStringConvertible {
 
   public var description: String { "\(host):\(port)" }
 
-  var resolvableTarget: any ResolvableTarget {
+  public var resolvableTarget: any ResolvableTarget {
     if host.split(separator: ".").count == 4, host.split(separator: ".").allSatisfy({ UInt8($0) != nil }) {
       return .ipv4(address: host, port: port)
     }

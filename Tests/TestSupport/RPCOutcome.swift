@@ -22,3 +22,22 @@ public func rpcError(_ call: () async throws -> some Any) async -> RPCError? {
     return error as? RPCError
   }
 }
+
+/// How a call ended: its status code (nil on success) and message.
+public struct RPCOutcome: Sendable, CustomStringConvertible {
+  public var code: RPCError.Code?
+  public var message: String
+
+  public var description: String { "\(code.map { "\($0)" } ?? "ok"): \(message)" }
+}
+
+public func rpcOutcome(_ call: () async throws -> some Any) async -> RPCOutcome {
+  do {
+    _ = try await call()
+    return RPCOutcome(code: nil, message: "")
+  } catch let error as RPCError {
+    return RPCOutcome(code: error.code, message: error.message)
+  } catch {
+    return RPCOutcome(code: .unknown, message: "\(error)")
+  }
+}

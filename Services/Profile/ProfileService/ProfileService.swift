@@ -196,19 +196,23 @@ public struct ProfileService: Loyalty_Profile_V1_ProfileService.SimpleServicePro
     }
   }
 
-  /// Runs a store operation, keeping domain errors and mapping storage failures to statuses.
   private func run<T>(_ operation: () async throws -> T) async throws -> T {
-    do {
-      return try await operation()
-    } catch let error as ProfileError {
-      throw error
-    } catch {
-      let mapped = RPCError(storageError: error)
-      if mapped.code == .internalError {
-        logger.withCurrentRequest.error("storage failure", metadata: ["error": "\(error)"])
-      }
-      throw mapped
+    try await runStoreOperation(logger: logger, operation)
+  }
+}
+
+/// Runs a store operation, keeping domain errors and mapping storage failures to statuses.
+func runStoreOperation<T>(logger: Logger, _ operation: () async throws -> T) async throws -> T {
+  do {
+    return try await operation()
+  } catch let error as ProfileError {
+    throw error
+  } catch {
+    let mapped = RPCError(storageError: error)
+    if mapped.code == .internalError {
+      logger.withCurrentRequest.error("storage failure", metadata: ["error": "\(error)"])
     }
+    throw mapped
   }
 }
 

@@ -7,8 +7,9 @@ import LoyaltyRuntime
 import SwiftProtobuf
 
 /// Persistence of profiles and idempotent balance adjustments. Each profile is one row
-/// holding its whole document (protobuf JSON) beside indexed columns; every change goes
-/// through the journal in the same transaction.
+/// holding its whole v1 document (protobuf JSON) and its v2 additions (`v2_fields`, see
+/// `StoredProfile`) beside indexed columns; every change goes through the journal in the same
+/// transaction. v1 and v2 handlers share these rows.
 public struct ProfileStore: Sendable {
   public static let profilesTable = JournaledTable(name: "profiles", primaryKey: "user_id")
   public static let adjustmentsTable = JournaledTable(name: "balance_adjustments", primaryKey: "id")
@@ -37,7 +38,12 @@ public struct ProfileStore: Sendable {
         );
         CREATE INDEX balance_adjustments_user ON balance_adjustments(user_id);
         """)
-    }
+    },
+    // What v1 documents cannot hold (see `StoredProfile`), as a v2 Profile in protobuf JSON.
+    // Journal records written before it carry no such column and replay with the default.
+    .init("profiles-v2-fields") { db in
+      try db.execute(sql: "ALTER TABLE profiles ADD COLUMN v2_fields TEXT NOT NULL DEFAULT '{}'")
+    },
   ]
 
   public let database: ServiceDatabase
@@ -57,8 +63,13 @@ public struct ProfileStore: Sendable {
   // MARK: Reads
 
   public func profile(_ userID: String) async throws -> Loyalty_Profile_V1_Profile {
+    try await storedProfile(userID).document
+  }
+
+  /// The whole stored profile, for v2 reads.
+  public func storedProfile(_ userID: String) async throws -> StoredProfile {
     let epoch = database.notifier.epoch
-    let (cached, token) = cache.lookup(userID, epoch: epoch)
+    let (cached, token) = cache.lookupStored(userID, epoch: epoch)
     if let cached { return cached }
     let profile = try await database.read { db in try Self.load(userID, in: db) }
     cache.fill(profile, token: token, epoch: epoch)
@@ -78,15 +89,20 @@ public struct ProfileStore: Sendable {
   // MARK: Writes
 
   public func create(_ profile: Loyalty_Profile_V1_Profile) async throws -> Loyalty_Profile_V1_Profile {
+    try await create(StoredProfile(document: profile)).document
+  }
+
+  public func create(_ profile: StoredProfile) async throws -> StoredProfile {
     try await database.write { db, journal in
-      if try Self.exists(profile.userID, in: db) {
-        throw ProfileError.profileExists(userID: profile.userID)
+      if try Self.exists(profile.document.userID, in: db) {
+        throw ProfileError.profileExists(userID: profile.document.userID)
       }
       var created = profile
       let now = Google_Protobuf_Timestamp(date: Date())
-      created.createTime = now
-      created.updateTime = now
-      created.version = 1
+      created.document.createTime = now
+      created.document.updateTime = now
+      created.document.version = 1
+      created.pruneV2Fields()
       try save(created, db: db, journal: journal)
       return created
     }
@@ -99,12 +115,23 @@ public struct ProfileStore: Sendable {
     expectedVersion: Int64?,
     _ change: @escaping @Sendable (inout Loyalty_Profile_V1_Profile) throws -> Void
   ) async throws -> Loyalty_Profile_V1_Profile {
+    try await modifyStored(userID, expectedVersion: expectedVersion) { profile in try change(&profile.document) }.document
+  }
+
+  /// `modify` over the whole stored profile. v2 additions that no longer match a membership
+  /// or goal of the changed document are dropped (`StoredProfile.pruneV2Fields`).
+  public func modifyStored(
+    _ userID: String,
+    expectedVersion: Int64?,
+    _ change: @escaping @Sendable (inout StoredProfile) throws -> Void
+  ) async throws -> StoredProfile {
     try await database.write { db, journal in
       var profile = try Self.load(userID, in: db)
-      try Self.check(expectedVersion, against: profile)
+      try Self.check(expectedVersion, against: profile.document)
       try change(&profile)
-      profile.version = try Self.nextVersion(after: profile.version)
-      profile.updateTime = Google_Protobuf_Timestamp(date: Date())
+      profile.pruneV2Fields()
+      profile.document.version = try Self.nextVersion(after: profile.document.version)
+      profile.document.updateTime = Google_Protobuf_Timestamp(date: Date())
       try save(profile, db: db, journal: journal)
       return profile
     }
@@ -112,7 +139,7 @@ public struct ProfileStore: Sendable {
 
   public func delete(_ userID: String, expectedVersion: Int64?) async throws {
     try await database.write { db, journal in
-      let profile = try Self.load(userID, in: db)
+      let profile = try Self.load(userID, in: db).document
       try Self.check(expectedVersion, against: profile)
       let adjustments = try String.fetchAll(db, sql: "SELECT id FROM balance_adjustments WHERE user_id = ?", arguments: [userID])
       for id in adjustments {
@@ -140,7 +167,8 @@ public struct ProfileStore: Sendable {
         }
         return Adjustment(balance: previous["balance_after"], version: previous["version_after"], replayed: true)
       }
-      var profile = try Self.load(request.userID, in: db)
+      var stored = try Self.load(request.userID, in: db)
+      var profile = stored.document
       guard let index = profile.memberships.firstIndex(where: { $0.programID == request.programID }) else {
         throw ProfileError.membershipNotFound(programID: request.programID)
       }
@@ -154,7 +182,8 @@ public struct ProfileStore: Sendable {
       profile.memberships[index].balanceAsOf = Google_Protobuf_Timestamp(date: now)
       profile.version = try Self.nextVersion(after: profile.version)
       profile.updateTime = Google_Protobuf_Timestamp(date: now)
-      try save(profile, db: db, journal: journal)
+      stored.document = profile
+      try save(stored, db: db, journal: journal)
       try journal.upsert(Self.adjustmentsTable.name, [
         "id": id.databaseValue,
         "user_id": request.userID.databaseValue,
@@ -176,11 +205,13 @@ public struct ProfileStore: Sendable {
     try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM profiles WHERE user_id = ?)", arguments: [userID]) ?? false
   }
 
-  private static func load(_ userID: String, in db: Database) throws -> Loyalty_Profile_V1_Profile {
-    guard let document = try String.fetchOne(db, sql: "SELECT document FROM profiles WHERE user_id = ?", arguments: [userID]) else {
+  private static func load(_ userID: String, in db: Database) throws -> StoredProfile {
+    guard let row = try Row.fetchOne(db, sql: "SELECT document, v2_fields FROM profiles WHERE user_id = ?", arguments: [userID]) else {
       throw ProfileError.profileNotFound(userID: userID)
     }
-    return try Loyalty_Profile_V1_Profile(jsonString: document)
+    return StoredProfile(
+      document: try Loyalty_Profile_V1_Profile(jsonString: row["document"]),
+      v2Fields: try Loyalty_Profile_V2_Profile(jsonString: row["v2_fields"]))
   }
 
   private static func nextVersion(after version: Int64) throws -> Int64 {
@@ -196,13 +227,14 @@ public struct ProfileStore: Sendable {
   }
 
   /// Writes the profile row and journal record, and refreshes the cache once it commits.
-  private func save(_ profile: Loyalty_Profile_V1_Profile, db: Database, journal: JournalWriter) throws {
+  private func save(_ profile: StoredProfile, db: Database, journal: JournalWriter) throws {
     try Self.saveRow(profile, journal: journal)
     let (cache, epoch) = (self.cache, database.notifier.epoch)
     db.afterNextTransaction(onCommit: { _ in cache.committed(profile, epoch: epoch) })
   }
 
-  private static func saveRow(_ profile: Loyalty_Profile_V1_Profile, journal: JournalWriter) throws {
+  private static func saveRow(_ stored: StoredProfile, journal: JournalWriter) throws {
+    let profile = stored.document
     try journal.upsert(profilesTable.name, [
       "user_id": profile.userID.databaseValue,
       "version": profile.version.databaseValue,
@@ -210,6 +242,7 @@ public struct ProfileStore: Sendable {
       "created_at": profile.createTime.micros.databaseValue,
       "updated_at": profile.updateTime.micros.databaseValue,
       "document": try profile.jsonString().databaseValue,
+      "v2_fields": try stored.v2Fields.jsonString().databaseValue,
     ])
   }
 }

@@ -152,11 +152,7 @@ public enum ProfileValidation {
       }
     case "balance_as_of":
       if membership.hasBalanceAsOf {
-        let seconds = membership.balanceAsOf.seconds
-        // 2000-01-01 to 2100-01-01: anything else is a unit mistake, not a date.
-        guard (946_684_800...4_102_444_800).contains(seconds), (0..<1_000_000_000).contains(membership.balanceAsOf.nanos) else {
-          throw invalid("\(field).balance_as_of", "must be a time between 2000 and 2100")
-        }
+        try validateTime(membership.balanceAsOf, field: "\(field).balance_as_of")
       }
     default:
       throw invalid("update_mask", "unknown path '\(printable(path))'; updatable: \(membershipUpdatablePaths.sorted().joined(separator: ", "))")
@@ -168,6 +164,13 @@ public enum ProfileValidation {
     guard text.count <= 40 else { throw invalid(field, "must be at most 40 characters") }
     guard !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
       throw invalid(field, "must not contain control characters")
+    }
+  }
+
+  /// 2000-01-01 to 2100-01-01: anything else is a unit mistake, not a time.
+  static func validateTime(_ time: Google_Protobuf_Timestamp, field: String) throws(ProfileError) {
+    guard (946_684_800...4_102_444_800).contains(time.seconds), (0..<1_000_000_000).contains(time.nanos) else {
+      throw invalid(field, "must be a time between 2000 and 2100")
     }
   }
 

@@ -6,7 +6,7 @@ import ProfileService
 struct ProfileServiceCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "profile-service",
-    abstract: "Serves traveller profiles over gRPC (loyalty.profile.v1)."
+    abstract: "Serves traveller profiles over gRPC (loyalty.profile.v1 and v2)."
   )
 
   @OptionGroup var options: ServiceOptions

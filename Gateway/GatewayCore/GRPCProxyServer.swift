@@ -1,0 +1,75 @@
+import NIOCore
+import NIOHTTP2
+import NIOPosix
+import Synchronization
+
+/// The gateway's gRPC port: HTTP/2 without TLS (h2c, prior knowledge), one
+/// `GRPCProxyHandler` per stream.
+final class GRPCProxyServer: Sendable {
+  private let services: GatewayServices
+  private let group: any EventLoopGroup
+  private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+  init(services: GatewayServices, group: any EventLoopGroup) {
+    self.services = services
+    self.group = group
+  }
+
+  func bind(host: String, port: Int) async throws -> any Channel {
+    var connection = NIOHTTP2Handler.ConnectionConfiguration()
+    connection.initialSettings = [
+      HTTP2Setting(parameter: .maxConcurrentStreams, value: 1000),
+      HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
+      HTTP2Setting(parameter: .maxHeaderListSize, value: 1 << 16),
+    ]
+    var stream = NIOHTTP2Handler.StreamConfiguration()
+    stream.targetWindowSize = 1 << 20
+    let services = self.services
+    return try await ServerBootstrap(group: group)
+      .serverChannelOption(.backlog, value: 256)
+      .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+      .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+      .childChannelInitializer { [connection, stream] channel in
+        let client = channel.remoteAddress?.ipAddress ?? "unknown"
+        self.track(channel)
+        return channel.eventLoop.makeCompletedFuture {
+          _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
+            mode: .server, connectionConfiguration: connection, streamConfiguration: stream
+          ) { streamChannel in
+            streamChannel.eventLoop.makeCompletedFuture {
+              try streamChannel.pipeline.syncOperations.addHandler(
+                GRPCProxyHandler(services: services, clientAddress: client))
+            }
+          }
+        }
+      }
+      .bind(host: host, port: port).get()
+  }
+
+  private func track(_ channel: any Channel) {
+    let id = ObjectIdentifier(channel)
+    connections.withLock { $0[id] = channel }
+    channel.closeFuture.whenComplete { [weak self] _ in
+      _ = self?.connections.withLock { $0.removeValue(forKey: id) }
+    }
+  }
+
+  var openConnections: Int { connections.withLock { $0.count } }
+
+  /// Asks every client connection to finish: HTTP/2 GOAWAY lets calls in flight complete
+  /// while new ones go elsewhere.
+  func closeConnections() {
+    let open = connections.withLock { Array($0.values) }
+    for channel in open { channel.close(mode: .all, promise: nil) }
+  }
+
+  func sendGoAway() {
+    let open = connections.withLock { Array($0.values) }
+    for channel in open {
+      channel.eventLoop.execute {
+        let frame = HTTP2Frame(streamID: .rootStream, payload: .goAway(lastStreamID: .maxID, errorCode: .noError, opaqueData: nil))
+        channel.writeAndFlush(frame, promise: nil)
+      }
+    }
+  }
+}

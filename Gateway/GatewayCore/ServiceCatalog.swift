@@ -1,0 +1,151 @@
+import Foundation
+import LoyaltyRuntime
+
+/// How the gateway treats one gRPC method: who may call it, whether a retry is safe, which
+/// rate-limit class it draws from and how long it may take.
+public struct MethodPolicy: Sendable, Equatable {
+  public enum Access: Sendable, Equatable {
+    /// Anyone, without credentials (health, reflection).
+    case open
+    /// An authenticated caller with one of these roles.
+    case roles(Set<Role>)
+  }
+
+  public var name: String
+  public var access: Access
+  /// Field numbers leading to the user id a traveller or curator must own (e.g. `[1]` for
+  /// `GetProfileRequest.user_id`, `[1, 1]` for `UpdateProfileRequest.profile.user_id`).
+  /// The gateway reads only these bytes of the first request message.
+  public var ownerFieldPath: [Int]?
+  /// Safe to send twice: retried on UNAVAILABLE before any response reached the caller.
+  public var idempotent: Bool
+  public var routeClass: String
+  public var timeout: Duration
+  public var clientStreaming: Bool
+
+  public init(
+    _ name: String, access: Access, ownerFieldPath: [Int]? = nil, idempotent: Bool, routeClass: String,
+    timeout: Duration = .seconds(10), clientStreaming: Bool = false
+  ) {
+    self.name = name
+    self.access = access
+    self.ownerFieldPath = ownerFieldPath
+    self.idempotent = idempotent
+    self.routeClass = routeClass
+    self.timeout = timeout
+    self.clientStreaming = clientStreaming
+  }
+}
+
+/// A gRPC service the gateway can route, with the policy of each method. Methods missing
+/// here answer UNIMPLEMENTED even when the upstream has them (replication, for example, is
+/// never reachable from outside).
+public struct RoutedService: Sendable, Equatable {
+  public enum Destination: Sendable, Equatable {
+    /// Sent to the pools of the route table.
+    case routeTable
+    /// Served by the gateway itself (its admin API, reflection and health).
+    case gateway
+  }
+
+  public var name: String
+  public var destination: Destination
+  public var methods: [String: MethodPolicy]
+
+  public init(name: String, destination: Destination, methods: [MethodPolicy]) {
+    self.name = name
+    self.destination = destination
+    self.methods = Dictionary(uniqueKeysWithValues: methods.map { ($0.name, $0) })
+  }
+}
+
+/// Every service the gateway knows. The route table (configuration) decides where each
+/// goes; the catalog (code) describes the API itself.
+public struct ServiceCatalog: Sendable {
+  public var services: [String: RoutedService]
+
+  public init(_ services: [RoutedService]) {
+    self.services = Dictionary(uniqueKeysWithValues: services.map { ($0.name, $0) })
+  }
+
+  public func service(named name: String) -> RoutedService? {
+    services[name]
+  }
+
+  /// The API version a service name carries, e.g. "v2" for `loyalty.profile.v2.ProfileService`.
+  public static func apiVersion(ofService name: String) -> String? {
+    let parts = name.split(separator: ".")
+    guard parts.count >= 2 else { return nil }
+    return parts.dropLast().last.flatMap { part in
+      part.range(of: #"^v[0-9]+(alpha|beta)?[0-9]*$"#, options: .regularExpression) != nil ? String(part) : nil
+    }
+  }
+
+  static let people: Set<Role> = [.traveler, .curator, .admin]
+  static let admins: Set<Role> = [.admin]
+
+  public static let standard = ServiceCatalog([
+    profileV1, profileV2, gatewayAdmin, health, reflectionV1, reflectionV1Alpha,
+  ])
+
+  static let profileV1 = RoutedService(
+    name: "loyalty.profile.v1.ProfileService", destination: .routeTable,
+    methods: [
+      MethodPolicy("CreateProfile", access: .roles(people), ownerFieldPath: [1, 1], idempotent: false, routeClass: "write"),
+      MethodPolicy("GetProfile", access: .roles(people), ownerFieldPath: [1], idempotent: true, routeClass: "read"),
+      MethodPolicy("UpdateProfile", access: .roles(people), ownerFieldPath: [1, 1], idempotent: false, routeClass: "write"),
+      MethodPolicy("DeleteProfile", access: .roles(people), ownerFieldPath: [1], idempotent: false, routeClass: "write"),
+      MethodPolicy("ListProfiles", access: .roles(admins), idempotent: true, routeClass: "read"),
+      MethodPolicy("AddMembership", access: .roles(people), ownerFieldPath: [1], idempotent: false, routeClass: "write"),
+      MethodPolicy("UpdateMembership", access: .roles(people), ownerFieldPath: [1], idempotent: false, routeClass: "write"),
+      MethodPolicy("RemoveMembership", access: .roles(people), ownerFieldPath: [1], idempotent: false, routeClass: "write"),
+      // Idempotent by request id, so a retry cannot apply an adjustment twice.
+      MethodPolicy("AdjustBalance", access: .roles(people), ownerFieldPath: [1], idempotent: true, routeClass: "write"),
+    ])
+
+  static let profileV2 = RoutedService(
+    name: "loyalty.profile.v2.ProfileService", destination: .routeTable,
+    methods: [
+      MethodPolicy("CreateProfile", access: .roles(people), ownerFieldPath: [1, 1], idempotent: false, routeClass: "write"),
+      MethodPolicy("GetProfile", access: .roles(people), ownerFieldPath: [1], idempotent: true, routeClass: "read"),
+      MethodPolicy("UpdateProfile", access: .roles(people), ownerFieldPath: [1, 1], idempotent: false, routeClass: "write"),
+      MethodPolicy("SetQualifyingActivity", access: .roles(people), ownerFieldPath: [1], idempotent: false, routeClass: "write"),
+      MethodPolicy("DeleteProfile", access: .roles(people), ownerFieldPath: [1], idempotent: false, routeClass: "write"),
+    ])
+
+  static let gatewayAdmin = RoutedService(
+    name: "loyalty.gateway.v1.GatewayAdmin", destination: .gateway,
+    methods: [
+      MethodPolicy("CreateApiKey", access: .roles(admins), idempotent: false, routeClass: "admin"),
+      MethodPolicy("ListApiKeys", access: .roles(admins), idempotent: true, routeClass: "admin"),
+      MethodPolicy("RevokeApiKey", access: .roles(admins), idempotent: true, routeClass: "admin"),
+      MethodPolicy("GetRouting", access: .roles(admins), idempotent: true, routeClass: "admin"),
+      MethodPolicy("SetAlias", access: .roles(admins), idempotent: true, routeClass: "admin"),
+      MethodPolicy("GetRateLimits", access: .roles(admins), idempotent: true, routeClass: "admin"),
+      MethodPolicy("SetRateLimits", access: .roles(admins), idempotent: true, routeClass: "admin"),
+      MethodPolicy("GetUpstreamHealth", access: .roles(admins), idempotent: true, routeClass: "admin"),
+    ])
+
+  static let health = RoutedService(
+    name: "grpc.health.v1.Health", destination: .gateway,
+    methods: [
+      MethodPolicy("Check", access: .open, idempotent: true, routeClass: "health"),
+      MethodPolicy("Watch", access: .open, idempotent: false, routeClass: "health", timeout: .seconds(86_400)),
+    ])
+
+  static let reflectionV1 = RoutedService(
+    name: "grpc.reflection.v1.ServerReflection", destination: .gateway,
+    methods: [
+      MethodPolicy(
+        "ServerReflectionInfo", access: .open, idempotent: false, routeClass: "health", timeout: .seconds(300),
+        clientStreaming: true)
+    ])
+
+  static let reflectionV1Alpha = RoutedService(
+    name: "grpc.reflection.v1alpha.ServerReflection", destination: .gateway,
+    methods: [
+      MethodPolicy(
+        "ServerReflectionInfo", access: .open, idempotent: false, routeClass: "health", timeout: .seconds(300),
+        clientStreaming: true)
+    ])
+}

@@ -1,0 +1,110 @@
+import LoyaltyRuntime
+import NIOCore
+import NIOHTTP2
+import NIOPosix
+
+/// One plaintext HTTP/2 connection to one upstream target, owned by one event loop, so that
+/// a proxied stream and its upstream stream share a thread and never hop. Connects on first
+/// use and again after the connection is lost.
+final class UpstreamConnection {
+  private enum State {
+    case idle
+    case connecting([EventLoopPromise<NIOHTTP2Handler.StreamMultiplexer>])
+    case ready(any Channel, NIOHTTP2Handler.StreamMultiplexer)
+  }
+
+  let target: ServiceAddress
+  let eventLoop: any EventLoop
+  private var state = State.idle
+  static let connectTimeout = TimeAmount.seconds(2)
+
+  init(target: ServiceAddress, eventLoop: any EventLoop) {
+    self.target = target
+    self.eventLoop = eventLoop
+  }
+
+  /// Opens a stream whose pipeline ends in `handler`.
+  func openStream(_ handler: any ChannelHandler & RemovableChannelHandler) -> EventLoopFuture<any Channel> {
+    eventLoop.assertInEventLoop()
+    let bound = NIOLoopBound(handler, eventLoop: eventLoop)
+    return multiplexer().flatMap { multiplexer in
+      let promise = self.eventLoop.makePromise(of: (any Channel).self)
+      multiplexer.createStreamChannel(promise: promise) { channel in
+        channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandler(bound.value)
+        }
+      }
+      return promise.futureResult
+    }.flatMapErrorThrowing { error in
+      // A connection that refuses new streams (GOAWAY, closing) is replaced for the next call.
+      if case .ready(let channel, _) = self.state {
+        self.state = .idle
+        channel.close(promise: nil)
+      }
+      throw error
+    }
+  }
+
+  func close() {
+    if case .ready(let channel, _) = state {
+      channel.close(promise: nil)
+    }
+    state = .idle
+  }
+
+  private func multiplexer() -> EventLoopFuture<NIOHTTP2Handler.StreamMultiplexer> {
+    switch state {
+    case .ready(let channel, let multiplexer) where channel.isActive:
+      return eventLoop.makeSucceededFuture(multiplexer)
+    case .connecting(var waiters):
+      let promise = eventLoop.makePromise(of: NIOHTTP2Handler.StreamMultiplexer.self)
+      waiters.append(promise)
+      state = .connecting(waiters)
+      return promise.futureResult
+    case .idle, .ready:
+      let promise = eventLoop.makePromise(of: NIOHTTP2Handler.StreamMultiplexer.self)
+      state = .connecting([promise])
+      connect()
+      return promise.futureResult
+    }
+  }
+
+  private func connect() {
+    let multiplexerPromise = eventLoop.makePromise(of: NIOHTTP2Handler.StreamMultiplexer.self)
+    var connection = NIOHTTP2Handler.ConnectionConfiguration()
+    connection.initialSettings = [
+      HTTP2Setting(parameter: .maxConcurrentStreams, value: 1000),
+      HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
+      HTTP2Setting(parameter: .maxHeaderListSize, value: 1 << 16),
+    ]
+    var stream = NIOHTTP2Handler.StreamConfiguration()
+    stream.targetWindowSize = 1 << 20
+    let bootstrap = ClientBootstrap(group: eventLoop)
+      .connectTimeout(Self.connectTimeout)
+      .channelOption(.socketOption(.tcp_nodelay), value: 1)
+      .channelInitializer { [connection, stream] channel in
+        channel.eventLoop.makeCompletedFuture {
+          let multiplexer = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
+            mode: .client, connectionConfiguration: connection, streamConfiguration: stream,
+            inboundStreamInitializer: { channel in channel.close() })
+          multiplexerPromise.succeed(multiplexer)
+        }
+      }
+    let connected = bootstrap.connect(host: target.host, port: target.port)
+    connected.whenFailure { multiplexerPromise.fail($0) }
+    connected.and(multiplexerPromise.futureResult).whenComplete { result in
+      guard case .connecting(let waiters) = self.state else { return }
+      switch result {
+      case .success(let (channel, multiplexer)):
+        self.state = .ready(channel, multiplexer)
+        channel.closeFuture.whenComplete { _ in
+          if case .ready(let current, _) = self.state, current === channel { self.state = .idle }
+        }
+        for waiter in waiters { waiter.succeed(multiplexer) }
+      case .failure(let error):
+        self.state = .idle
+        for waiter in waiters { waiter.fail(error) }
+      }
+    }
+  }
+}
