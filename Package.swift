@@ -159,7 +159,7 @@ let package = Package(
     ),
     .testTarget(
       name: "GatewayCoreTests",
-      dependencies: withGRPC(["GatewayCore", "GatewayAuth", "LoyaltyRuntime", "LoyaltyAPI", "TestSupport", .nioCore, .nioHTTP2, .nioHPACK, .logging]),
+      dependencies: withGRPC(["GatewayCore", "GatewayAuth", "LoyaltyRuntime", "LoyaltyAPI", "TestSupport", .nioCore, .nioHTTP1, .nioHTTP2, .nioHPACK, .logging]),
       path: "Tests/GatewayCoreTests",
       swiftSettings: swiftSettings
     ),

@@ -4,9 +4,9 @@
 /// | --- | --- | --- |
 /// | `jwt.issuer` | required `iss` | any issuer |
 /// | `jwt.audience` | a value `aud` must contain | any audience |
-/// | `jwt.hs256_secret_file` | file holding the HS256 secret (≥ 32 bytes; trailing line breaks ignored) | HS256 refused |
-/// | `jwt.es256_public_key_file` | PEM file holding the P-256 public key for ES256 | ES256 refused |
-/// | `jwt.clock_skew_seconds` | tolerance for `exp` and `nbf`, 0–300 | 30 |
+/// | `jwt.hs256SecretFile` | file holding the HS256 secret (≥ 32 bytes; trailing line breaks ignored) | HS256 refused |
+/// | `jwt.es256PublicKeyFile` | PEM file holding the P-256 public key for ES256 | ES256 refused |
+/// | `jwt.clockSkewSeconds` | tolerance for `exp` and `nbf`, 0–300 | 30 |
 ///
 /// Relative file paths are resolved against the directory given to `JWTVerifier`.
 public struct JWTSettings: Sendable, Codable, Equatable {
@@ -38,9 +38,9 @@ public struct JWTSettings: Sendable, Codable, Equatable {
 
   enum CodingKeys: String, CodingKey {
     case issuer, audience
-    case hs256SecretFile = "hs256_secret_file"
-    case es256PublicKeyFile = "es256_public_key_file"
-    case clockSkewSeconds = "clock_skew_seconds"
+    case hs256SecretFile
+    case es256PublicKeyFile
+    case clockSkewSeconds
   }
 
   public init(from decoder: any Decoder) throws {

@@ -36,7 +36,7 @@ public final class JWTVerifier: Sendable {
   public init(settings: JWTSettings, relativeTo baseDirectory: URL) async throws(ConfigError) {
     guard (0...JWTSettings.maxClockSkewSeconds).contains(settings.clockSkewSeconds) else {
       throw ConfigError(
-        key: "jwt.clock_skew_seconds",
+        key: "jwt.clockSkewSeconds",
         message: "must be between 0 and \(JWTSettings.maxClockSkewSeconds) seconds; it is \(settings.clockSkewSeconds)")
     }
     if settings.issuer?.isEmpty == true {
@@ -56,7 +56,7 @@ public final class JWTVerifier: Sendable {
     }
     guard !keys.isEmpty else {
       throw ConfigError(
-        key: "jwt", message: "no key configured: set jwt.hs256_secret_file and/or jwt.es256_public_key_file")
+        key: "jwt", message: "no key configured: set jwt.hs256SecretFile and/or jwt.es256PublicKeyFile")
     }
     self.settings = settings
     self.keysByAlgorithm = keys
@@ -209,28 +209,28 @@ public final class JWTVerifier: Sendable {
   }
 
   static func hs256Secret(at url: URL) throws(ConfigError) -> [UInt8] {
-    var secret = Array(try read(url, key: "jwt.hs256_secret_file"))
+    var secret = Array(try read(url, key: "jwt.hs256SecretFile"))
     while let last = secret.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { secret.removeLast() }
     guard secret.count >= SHA256.byteCount else {
       throw ConfigError(
-        key: "jwt.hs256_secret_file",
+        key: "jwt.hs256SecretFile",
         message: "the HS256 secret in \(url.path) must be at least \(SHA256.byteCount) bytes; it has \(secret.count)")
     }
     return secret
   }
 
   static func es256PublicKey(at url: URL) throws(ConfigError) -> ES256PublicKey {
-    let pem = String(decoding: try read(url, key: "jwt.es256_public_key_file"), as: UTF8.self)
+    let pem = String(decoding: try read(url, key: "jwt.es256PublicKeyFile"), as: UTF8.self)
     guard !pem.contains("PRIVATE KEY") else {
       throw ConfigError(
-        key: "jwt.es256_public_key_file",
+        key: "jwt.es256PublicKeyFile",
         message: "\(url.path) holds a private key; configure only the public key (openssl ec -in key.pem -pubout)")
     }
     do {
       return try ES256PublicKey(pem: pem)
     } catch {
       throw ConfigError(
-        key: "jwt.es256_public_key_file",
+        key: "jwt.es256PublicKeyFile",
         message: "\(url.path) is not a PEM-encoded P-256 public key ('-----BEGIN PUBLIC KEY-----')")
     }
   }

@@ -51,6 +51,7 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
   private var poolReserved = false
   private var target: ServiceAddress?
   private var upstream: (any Channel)?
+  private var upstreamHandler: UpstreamStreamHandler?
   private var attempts = 0
   private var responseHeadersSent = false
   private var upstreamPaused = false
@@ -252,14 +253,22 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
   private func clientWentAway() {
     guard phase != .done else { return }
-    upstream?.close(promise: nil)
     complete(code: 1)
+    abandonUpstream()
   }
 
   private func deadlineExpired(budget: Duration) {
     guard phase != .done else { return }
-    upstream?.close(promise: nil)
     finish(code: 4, message: "deadline of \(GatewayTelemetry.milliseconds(budget)) ms exceeded")
+    abandonUpstream()
+  }
+
+  /// Resets the upstream stream without hearing back from it.
+  private func abandonUpstream() {
+    upstreamHandler?.detach()
+    upstreamHandler = nil
+    upstream?.close(promise: nil)
+    upstream = nil
   }
 
   // MARK: Upstream side
@@ -289,6 +298,7 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     self.target = target
     let connection = services.pools.connection(to: target, on: eventLoop)
     let handler = UpstreamStreamHandler(proxy: self)
+    upstreamHandler = handler
     connection.openStream(handler).whenComplete { [weak self] result in
       guard let self else { return }
       switch result {
@@ -393,6 +403,8 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
   private func upstreamFailed(reason: String) {
     guard phase == .forwarding || phase == .connecting else { return }
+    upstreamHandler?.detach()
+    upstreamHandler = nil
     upstream = nil
     if retryPossible() {
       return retry(reason: reason)
@@ -410,8 +422,7 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
   private func retry(reason: String) {
     guard let context else { return }
-    upstream?.close(promise: nil)
-    upstream = nil
+    abandonUpstream()
     pending = retained ?? []
     phase = .connecting
     let failed = target
@@ -476,6 +487,11 @@ final class UpstreamStreamHandler: ChannelInboundHandler, RemovableChannelHandle
 
   init(proxy: GRPCProxyHandler) {
     self.proxy = proxy
+  }
+
+  /// Stops reporting to the proxy, which has given up on this stream.
+  func detach() {
+    proxy = nil
   }
 
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -105,17 +105,7 @@ struct UpstreamHealthMonitor: Sendable {
   private func watch(_ target: ServiceAddress) async {
     while !Task.isCancelled, !Task.isShuttingDownGracefully {
       do {
-        try await withServiceClient(target, identity: nil, principal: Principal(subject: "gateway", role: .service)) { client in
-          let health = Grpc_Health_V1_Health.Client(wrapping: client)
-          var options = CallOptions.defaults
-          options.waitForReady = false
-          try await health.watch(.with { $0.service = "" }, options: options) { response in
-            for try await message in response.messages {
-              let status: UpstreamHealthTable.Status = message.status == .serving ? .serving : .notServing
-              pools.health.set(status, for: target)
-            }
-          }
-        }
+        try await cancelWhenGracefulShutdown { try await follow(target) }
         pools.health.set(.unknown, for: target, error: "the health stream ended")
       } catch {
         if Task.isCancelled || Task.isShuttingDownGracefully { return }
@@ -125,6 +115,20 @@ struct UpstreamHealthMonitor: Sendable {
         try await cancelWhenGracefulShutdown { try await Task.sleep(for: retryDelay) }
       } catch {
         return
+      }
+    }
+  }
+
+  private func follow(_ target: ServiceAddress) async throws {
+    try await withServiceClient(target, identity: nil, principal: Principal(subject: "gateway", role: .service)) { client in
+      let health = Grpc_Health_V1_Health.Client(wrapping: client)
+      var options = CallOptions.defaults
+      options.waitForReady = false
+      try await health.watch(.with { $0.service = "" }, options: options) { response in
+        for try await message in response.messages {
+          let status: UpstreamHealthTable.Status = message.status == .serving ? .serving : .notServing
+          pools.health.set(status, for: target)
+        }
       }
     }
   }

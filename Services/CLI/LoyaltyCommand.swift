@@ -4,12 +4,14 @@ import ArgumentParser
 struct LoyaltyCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "loyalty",
-    abstract: "Command line for Loyalty Maximizer: profiles, health probes and the local suite.",
+    abstract: "Command line for Loyalty Maximizer: profiles, the gateway's API keys and routing, health probes and the local suite.",
     subcommands: [
       HealthCommand.self,
       ProfileCommand.self,
       MembershipCommand.self,
       BalanceCommand.self,
+      KeysCommand.self,
+      GatewayAdminCommand.self,
       SuiteCommand.self,
     ]
   )

@@ -75,7 +75,7 @@ enum ProfileOutput {
     }
   }
 
-  private static func formatted(_ date: Date) -> String {
+  static func formatted(_ date: Date) -> String {
     date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false).timeSeparator(.colon))
   }
 }

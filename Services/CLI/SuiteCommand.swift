@@ -12,13 +12,27 @@ struct SuiteMember: Sendable {
   var executable: String
   var grpcPort: Int
   var adminPort: Int
+  /// The HTTP/1.1 JSON port, for the gateway.
+  var httpPort: Int?
   var healthService: String
+  /// Flags beyond the common ones (data folder, secret, host, ports), given the port offset.
+  var extraArguments: @Sendable (_ portOffset: Int) -> [String] = { _ in [] }
 
-  static let all: [SuiteMember] = [
-    SuiteMember(
-      name: "profile", executable: "profile-service", grpcPort: 50052, adminPort: 9052,
-      healthService: "loyalty.profile.v1.ProfileService")
-  ]
+  static let profile = SuiteMember(
+    name: "profile", executable: "profile-service", grpcPort: 50052, adminPort: 9052,
+    healthService: "loyalty.profile.v1.ProfileService")
+
+  /// After profile-service, which it routes to. `--profile-target` only matters when the
+  /// gateway creates its configuration file (first start); later starts are reconciled by
+  /// `SuiteLauncher.pointGatewayAtProfile`.
+  static let gateway = SuiteMember(
+    name: "gateway", executable: "gateway", grpcPort: 8080, adminPort: 9080, httpPort: 8081,
+    healthService: "loyalty.gateway.v1.GatewayAdmin",
+    extraArguments: { offset in
+      ["--http-port", "\(8081 + offset)", "--profile-target", "127.0.0.1:\(SuiteMember.profile.grpcPort + offset)"]
+    })
+
+  static let all: [SuiteMember] = [profile, gateway]
 }
 
 struct SuiteCommand: AsyncParsableCommand {
@@ -30,10 +44,14 @@ struct SuiteCommand: AsyncParsableCommand {
 
   struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Starts every service on loopback with one data folder, seeds it on first start, and stops them all on Ctrl-C."
+      abstract: "Starts every service on loopback with one data folder, seeds it on first start, and stops them all on Ctrl-C.",
+      discussion: """
+        On first start it also creates an admin API key for the gateway (saved in <data>/admin-api-key)
+        and an API key for the demo traveller (<data>/demo-traveler-api-key); later starts reuse them.
+        """
     )
 
-    @Option(help: "Folder for every service's data, logs and the internal secret.")
+    @Option(help: "Folder for every service's data, logs, the internal secret and the first API keys.")
     var dataDir: String = "data"
 
     @Option(help: "Folder holding the service executables; default: beside this one.")
@@ -47,191 +65,427 @@ struct SuiteCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-      let dataDirectory = URL(fileURLWithPath: dataDir, isDirectory: true).standardizedFileURL
-      let binDirectory = binDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? Self.ownDirectory()
-      try FileManager.default.createDirectory(at: dataDirectory.appendingPathComponent("logs"), withIntermediateDirectories: true)
-      let secretFile = dataDirectory.appendingPathComponent("internal-secret")
-      try Self.ensureSecret(at: secretFile)
+      let launcher = SuiteLauncher(
+        dataDirectory: URL(fileURLWithPath: dataDir, isDirectory: true).standardizedFileURL,
+        binDirectory: binDir.map { URL(fileURLWithPath: $0, isDirectory: true) } ?? SuiteLauncher.ownDirectory(),
+        portOffset: portOffset)
+      try await launcher.run()
+    }
+  }
+}
 
-      let members = SuiteMember.all.filter {
-        FileManager.default.isExecutableFile(atPath: binDirectory.appendingPathComponent($0.executable).path)
-      }
-      guard !members.isEmpty else {
-        throw ValidationError("no service executables in \(binDirectory.path); build with 'swift build' first")
-      }
+/// One `loyalty suite up`: starts the members in order, bootstraps data and keys, prints how
+/// to call the suite, and stops everything on SIGINT/SIGTERM (also during start-up) or when a
+/// member exits.
+struct SuiteLauncher: Sendable {
+  let dataDirectory: URL
+  let binDirectory: URL
+  let portOffset: Int
 
-      let events = AsyncStream.makeStream(of: SuiteEvent.self)
-      var running: [(SuiteMember, Process)] = []
-      do {
-        for member in members {
-          let process = try start(member, binDirectory: binDirectory, dataDirectory: dataDirectory, secretFile: secretFile, events: events.continuation)
-          running.append((member, process))
-          try await waitUntilServing(member, process: process, dataDirectory: dataDirectory)
-        }
-        try await seedIfFirstStart(dataDirectory: dataDirectory, secretFile: secretFile)
-      } catch {
-        await stopAll(running)
-        throw error
-      }
+  var secretFile: URL { dataDirectory.appendingPathComponent("internal-secret") }
+  var adminKeyFile: URL { dataDirectory.appendingPathComponent("admin-api-key") }
+  var demoKeyFile: URL { dataDirectory.appendingPathComponent("demo-traveler-api-key") }
+  static let demoTraveler = "demo-traveler"
 
-      printSummary(running.map(\.0), dataDirectory: dataDirectory, secretFile: secretFile)
+  func port(_ base: Int) -> Int { base + portOffset }
 
-      let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
-      let signalTask = Task {
-        for await signal in signals {
-          events.continuation.yield(.signal("\(signal)"))
-          break
-        }
-      }
-      defer { signalTask.cancel() }
-      var exitCode: Int32 = 0
-      for await event in events.stream {
-        switch event {
-        case .signal(let name):
-          say("\nreceived \(name); stopping the suite")
-        case .exited(let name, let status):
-          printError("\(name) exited unexpectedly with status \(status); see \(dataDirectory.path)/logs/\(name).log")
-          exitCode = 1
-        }
-        break
-      }
-      await stopAll(running)
-      say("suite stopped")
-      if exitCode != 0 { throw ExitCode(exitCode) }
+  func run() async throws {
+    try FileManager.default.createDirectory(at: dataDirectory.appendingPathComponent("logs"), withIntermediateDirectories: true)
+    try Self.ensureSecret(at: secretFile)
+
+    let members = SuiteMember.all.filter {
+      FileManager.default.isExecutableFile(atPath: binDirectory.appendingPathComponent($0.executable).path)
+    }
+    guard !members.isEmpty else {
+      throw ValidationError("no service executables in \(binDirectory.path); build with 'swift build' first")
     }
 
-    private func port(_ base: Int) -> Int { base + portOffset }
+    let events = AsyncStream.makeStream(of: SuiteEvent.self)
+    // Trapped before anything starts, so that Ctrl-C during start-up stops what already runs.
+    let signals = await UnixSignalsSequence(trapping: .sigint, .sigterm)
+    let startup = Task { try await startAll(members, events: events.continuation) }
+    let signalTask = Task {
+      for await signal in signals {
+        events.continuation.yield(.signal("\(signal)"))
+        startup.cancel()
+        break
+      }
+    }
+    defer { signalTask.cancel() }
 
-    private func start(
-      _ member: SuiteMember, binDirectory: URL, dataDirectory: URL, secretFile: URL,
-      events: AsyncStream<SuiteEvent>.Continuation
-    ) throws -> Process {
-      let process = Process()
-      process.executableURL = binDirectory.appendingPathComponent(member.executable)
-      process.arguments = [
-        "--data-dir", dataDirectory.appendingPathComponent(member.name).path,
+    let suite: RunningSuite
+    do {
+      suite = try await startup.value
+    } catch {
+      if startup.isCancelled {
+        say("\nstart-up interrupted; the suite is stopped")
+        return
+      }
+      throw error
+    }
+    printSummary(suite)
+
+    var exitCode: Int32 = 0
+    for await event in events.stream {
+      switch event {
+      case .signal(let name):
+        say("\nreceived \(name); stopping the suite")
+      case .exited(let name, let status):
+        printError("\(name) exited unexpectedly with status \(status); see \(dataDirectory.path)/logs/\(name).log")
+        exitCode = 1
+      }
+      break
+    }
+    await Self.stopAll(suite.members)
+    say("suite stopped")
+    if exitCode != 0 { throw ExitCode(exitCode) }
+  }
+
+  // MARK: Start-up
+
+  struct RunningSuite: Sendable {
+    var members: [RunningMember]
+    /// The gateway's keys, when the gateway runs.
+    var adminKey: String?
+    var demoKeySaved = false
+  }
+
+  /// Starts the members one after another, each SERVING before the next; on any failure (or
+  /// cancellation by a signal) stops those already running.
+  private func startAll(_ members: [SuiteMember], events: AsyncStream<SuiteEvent>.Continuation) async throws -> RunningSuite {
+    var suite = RunningSuite(members: [])
+    do {
+      for member in members {
+        if member.name == SuiteMember.gateway.name {
+          try pointGatewayAtProfile()
+          suite.adminKey = try ensureAdminKey()
+        }
+        let running = try start(member, events: events)
+        suite.members.append(running)
+        try await waitUntilServing(running)
+      }
+      if members.contains(where: { $0.name == SuiteMember.profile.name }) {
+        try await seedIfFirstStart()
+      }
+      if let adminKey = suite.adminKey {
+        suite.demoKeySaved = try await ensureDemoTravelerKey(adminKey: adminKey)
+      }
+      try Task.checkCancellation()
+    } catch {
+      await Self.stopAll(suite.members)
+      throw error
+    }
+    return suite
+  }
+
+  private func start(_ member: SuiteMember, events: AsyncStream<SuiteEvent>.Continuation) throws -> RunningMember {
+    let process = Process()
+    process.executableURL = binDirectory.appendingPathComponent(member.executable)
+    process.arguments =
+      [
+        "--data-dir", memberDataDirectory(member).path,
         "--internal-secret-file", secretFile.path,
         "--host", "127.0.0.1",
         "--grpc-port", "\(port(member.grpcPort))",
         "--admin-port", "\(port(member.adminPort))",
+      ] + member.extraArguments(portOffset)
+    let log = try openLog(member.name)
+    process.standardOutput = log
+    process.standardError = log
+    process.standardInput = FileHandle.nullDevice
+    let name = member.name
+    process.terminationHandler = { process in
+      events.yield(.exited(name, process.terminationStatus))
+    }
+    try process.run()
+    say("started \(member.executable) (pid \(process.processIdentifier)) on 127.0.0.1:\(port(member.grpcPort))")
+    return RunningMember(member: member, process: process)
+  }
+
+  private func memberDataDirectory(_ member: SuiteMember) -> URL {
+    dataDirectory.appendingPathComponent(member.name, isDirectory: true)
+  }
+
+  private func openLog(_ name: String) throws -> FileHandle {
+    let logURL = dataDirectory.appendingPathComponent("logs/\(name).log")
+    if !FileManager.default.fileExists(atPath: logURL.path) {
+      _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
+    }
+    let log = try FileHandle(forWritingTo: logURL)
+    try log.seekToEnd()
+    return log
+  }
+
+  private func waitUntilServing(_ running: RunningMember) async throws {
+    let member = running.member
+    let address = ServiceAddress(host: "127.0.0.1", port: port(member.grpcPort))
+    let deadline = ContinuousClock.now + .seconds(60)
+    while ContinuousClock.now < deadline {
+      guard running.process.isRunning else {
+        throw ValidationError("\(member.executable) stopped during start-up; see \(dataDirectory.path)/logs/\(member.name).log")
+      }
+      var options = CallOptions.defaults
+      options.timeout = .seconds(1)
+      let status = try? await withServiceClient(address, identity: nil, principal: .anonymous) { client in
+        try await Grpc_Health_V1_Health.Client(wrapping: client).check(.with { $0.service = "" }, options: options).status
+      }
+      if status == .serving { return }
+      try await Task.sleep(for: .milliseconds(200))
+    }
+    throw ValidationError("\(member.executable) did not become SERVING within 60 s; see \(dataDirectory.path)/logs/\(member.name).log")
+  }
+
+  /// A demo traveller, created once per data folder, so the suite is ready to call.
+  private func seedIfFirstStart() async throws {
+    let marker = dataDirectory.appendingPathComponent(".seeded")
+    guard !FileManager.default.fileExists(atPath: marker.path) else { return }
+    let identity = try InternalIdentity(secret: RuntimeConfig.loadSecret(file: secretFile.path, inline: nil))
+    let address = ServiceAddress(host: "127.0.0.1", port: port(SuiteMember.profile.grpcPort))
+    let demo = Loyalty_Profile_V1_Profile.with {
+      $0.userID = Self.demoTraveler
+      $0.displayName = "Demo Traveler"
+      $0.homeAirport = "DFW"
+      $0.preferredAirlines = ["AA", "BA"]
+      $0.preferredAlliances = [.oneworld]
+      $0.memberships = [
+        .with {
+          $0.programID = "aa-aadvantage"
+          $0.memberNumber = "DEMO123"
+          $0.eliteTier = "Gold"
+          $0.balance = 42_000
+          $0.balanceAsOf = Google_Protobuf_Timestamp(date: Date())
+        }
       ]
-      let logURL = dataDirectory.appendingPathComponent("logs/\(member.name).log")
-      if !FileManager.default.fileExists(atPath: logURL.path) {
-        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
-      }
-      let log = try FileHandle(forWritingTo: logURL)
-      try log.seekToEnd()
-      process.standardOutput = log
-      process.standardError = log
-      process.standardInput = FileHandle.nullDevice
-      let name = member.name
-      process.terminationHandler = { process in
-        events.yield(.exited(name, process.terminationStatus))
-      }
-      try process.run()
-      say("started \(member.executable) (pid \(process.processIdentifier)) on 127.0.0.1:\(port(member.grpcPort))")
-      return process
+      $0.statusGoals = [.with { $0.programID = "aa-aadvantage"; $0.targetTier = "Platinum Pro" }]
     }
+    do {
+      _ = try await withServiceClient(address, identity: identity, principal: Principal(subject: "suite-seed", role: .service)) { client in
+        try await Loyalty_Profile_V1_ProfileService.Client(wrapping: client).createProfile(.with { $0.profile = demo })
+      }
+    } catch let error as RPCError where error.code == .alreadyExists {
+      // Seeded before the marker was written; nothing to do.
+    }
+    _ = FileManager.default.createFile(atPath: marker.path, contents: Data())
+    say("seeded the demo traveller profile '\(Self.demoTraveler)'")
+  }
 
-    private func waitUntilServing(_ member: SuiteMember, process: Process, dataDirectory: URL) async throws {
-      let address = ServiceAddress(host: "127.0.0.1", port: port(member.grpcPort))
-      let deadline = ContinuousClock.now + .seconds(60)
-      while ContinuousClock.now < deadline {
-        guard process.isRunning else {
-          throw ValidationError("\(member.executable) stopped during start-up; see \(dataDirectory.path)/logs/\(member.name).log")
-        }
+  // MARK: Gateway
+
+  /// The gateway writes `--profile-target` into its configuration file only when it creates
+  /// it; when the suite runs with another port offset later, the local `profile` pool is
+  /// pointed at this run's profile-service (nothing else in the file changes).
+  func pointGatewayAtProfile() throws {
+    let file = memberDataDirectory(SuiteMember.gateway).appendingPathComponent("gateway.json")
+    guard let data = FileManager.default.contents(atPath: file.path),
+      var config = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+      var upstreams = config["upstreams"] as? [[String: Any]],
+      let index = upstreams.firstIndex(where: { $0["name"] as? String == "profile" }),
+      let targets = upstreams[index]["targets"] as? [String]
+    else { return }
+    let expected = "127.0.0.1:\(port(SuiteMember.profile.grpcPort))"
+    guard targets != [expected], targets.count == 1, targets[0].hasPrefix("127.0.0.1:") else { return }
+    upstreams[index]["targets"] = [expected]
+    config["upstreams"] = upstreams
+    let updated = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    try updated.write(to: file, options: .atomic)
+    say("pointed the gateway's 'profile' pool at \(expected) (was \(targets[0])) in \(file.path)")
+  }
+
+  /// The saved admin key, or on first start a new one made with `gateway keys create`
+  /// straight on the gateway's database (before the gateway starts, so it loads it at once).
+  func ensureAdminKey() throws -> String {
+    if let saved = try Self.readKey(adminKeyFile) { return saved }
+    let process = Process()
+    process.executableURL = binDirectory.appendingPathComponent(SuiteMember.gateway.executable)
+    process.arguments = [
+      "keys", "create", "--data-dir", memberDataDirectory(SuiteMember.gateway).path,
+      "--subject", "operator", "--role", "admin", "--label", "first admin key, made by loyalty suite up",
+    ]
+    let output = Pipe()
+    let errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let secret = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, !secret.isEmpty, !secret.contains(where: \.isWhitespace) else {
+      throw ValidationError("cannot create the first admin API key with 'gateway keys create' (status \(process.terminationStatus)): \(message)")
+    }
+    try Self.writePrivateFile(adminKeyFile, contents: secret + "\n")
+    say("created the first admin API key \(Self.keyID(secret) ?? "") (subject 'operator'); saved in \(adminKeyFile.path)")
+    return secret
+  }
+
+  /// The demo traveller's key, created once through the gateway's admin API with the admin
+  /// key. Returns whether a usable key file exists.
+  func ensureDemoTravelerKey(adminKey: String) async throws -> Bool {
+    let address = ServiceAddress(host: "127.0.0.1", port: port(SuiteMember.gateway.grpcPort))
+    var metadata = Metadata()
+    metadata.addString(adminKey, forKey: "x-api-key")
+    let saved = try Self.readKey(demoKeyFile)
+    do {
+      return try await withServiceClient(address, identity: nil, principal: .anonymous) { client in
+        let admin = Loyalty_Gateway_V1_GatewayAdmin.Client(wrapping: client)
         var options = CallOptions.defaults
-        options.timeout = .seconds(1)
-        let status = try? await withServiceClient(address, identity: nil, principal: .anonymous) { client in
-          try await Grpc_Health_V1_Health.Client(wrapping: client).check(.with { $0.service = "" }, options: options).status
-        }
-        if status == .serving { return }
-        try await Task.sleep(for: .milliseconds(200))
-      }
-      throw ValidationError("\(member.executable) did not become SERVING within 60 s; see \(dataDirectory.path)/logs/\(member.name).log")
-    }
-
-    /// A demo traveller, created once per data folder, so the suite is ready to call.
-    private func seedIfFirstStart(dataDirectory: URL, secretFile: URL) async throws {
-      let marker = dataDirectory.appendingPathComponent(".seeded")
-      guard !FileManager.default.fileExists(atPath: marker.path) else { return }
-      let identity = try InternalIdentity(secret: RuntimeConfig.loadSecret(file: secretFile.path, inline: nil))
-      let address = ServiceAddress(host: "127.0.0.1", port: port(50052))
-      let demo = Loyalty_Profile_V1_Profile.with {
-        $0.userID = "demo-traveler"
-        $0.displayName = "Demo Traveler"
-        $0.homeAirport = "DFW"
-        $0.preferredAirlines = ["AA", "BA"]
-        $0.preferredAlliances = [.oneworld]
-        $0.memberships = [
-          .with {
-            $0.programID = "aa-aadvantage"
-            $0.memberNumber = "DEMO123"
-            $0.eliteTier = "Gold"
-            $0.balance = 42_000
-            $0.balanceAsOf = Google_Protobuf_Timestamp(date: Date())
+        options.timeout = .seconds(10)
+        let active = try await admin.listApiKeys(.init(), metadata: metadata, options: options).keys
+        if let saved {
+          if let id = Self.keyID(saved), !active.contains(where: { $0.id == id }) {
+            printError("the demo traveller's key in \(demoKeyFile.path) is not an active key of this gateway (revoked?); delete the file and restart the suite for a new one")
           }
-        ]
-        $0.statusGoals = [.with { $0.programID = "aa-aadvantage"; $0.targetTier = "Platinum Pro" }]
-      }
-      do {
-        _ = try await withServiceClient(address, identity: identity, principal: Principal(subject: "suite-seed", role: .service)) { client in
-          try await Loyalty_Profile_V1_ProfileService.Client(wrapping: client).createProfile(.with { $0.profile = demo })
+          return true
         }
-      } catch let error as RPCError where error.code == .alreadyExists {
-        // Seeded before the marker was written; nothing to do.
+        let created = try await admin.createApiKey(
+          .with {
+            $0.subject = Self.demoTraveler
+            $0.role = "traveler"
+            $0.label = "demo traveller, made by loyalty suite up"
+          }, metadata: metadata, options: options)
+        try Self.writePrivateFile(demoKeyFile, contents: created.secret + "\n")
+        say("created an API key for '\(Self.demoTraveler)' (\(created.key.id)); saved in \(demoKeyFile.path)")
+        return true
       }
-      _ = FileManager.default.createFile(atPath: marker.path, contents: Data())
-      say("seeded the demo traveller profile 'demo-traveler'")
+    } catch let error as RPCError where error.code == .unauthenticated || error.code == .permissionDenied {
+      printError(
+        "the gateway refuses the admin key in \(adminKeyFile.path) (\(error.code): \(error.message)); "
+          + "delete the file and restart the suite to create a new one")
+      return saved != nil
     }
+  }
 
-    private func printSummary(_ members: [SuiteMember], dataDirectory: URL, secretFile: URL) {
-      say("")
-      say("Loyalty Maximizer is running on loopback (data in \(dataDirectory.path)):")
-      for member in members {
-        say("  \(member.executable.padding(toLength: 18, withPad: " ", startingAt: 0)) grpc 127.0.0.1:\(port(member.grpcPort))   metrics http://127.0.0.1:\(port(member.adminPort))/metrics")
-      }
-      say("")
-      let loyalty = Self.ownDirectory().appendingPathComponent("loyalty").path
-      say("Try it (the CLI acts as admin with the suite's internal secret):")
-      say("  export LOYALTY_INTERNAL_SECRET_FILE=\(secretFile.path)")
-      say("  export LOYALTY_PROFILE_TARGET=127.0.0.1:\(port(50052))")
-      say("  \(loyalty) profile get demo-traveler")
-      say("  \(loyalty) health --target 127.0.0.1:\(port(50052))")
-      say("Press Ctrl-C to stop every service.")
+  /// The id inside an API key `lmk_<id>_<secret>`.
+  static func keyID(_ key: String) -> String? {
+    let parts = key.split(separator: "_", maxSplits: 2)
+    return parts.count == 3 && parts[0] == "lmk" ? String(parts[1]) : nil
+  }
+
+  static func readKey(_ url: URL) throws -> String? {
+    guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+    guard let data = FileManager.default.contents(atPath: url.path) else {
+      throw ValidationError("cannot read \(url.path)")
     }
+    let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !key.isEmpty else { throw ValidationError("\(url.path) is empty; delete it and restart the suite for a new key") }
+    return key
+  }
 
-    private func stopAll(_ running: [(SuiteMember, Process)]) async {
-      for (_, process) in running.reversed() where process.isRunning {
-        process.terminate()
+  /// Writes `contents` to a new file readable by the owner only (mode 0600 from the moment
+  /// it exists), then renames it into place.
+  static func writePrivateFile(_ url: URL, contents: String) throws {
+    let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+    unlink(temporary.path)
+    let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+    guard descriptor >= 0 else {
+      throw ValidationError("cannot create \(temporary.path): \(String(cString: strerror(errno)))")
+    }
+    let bytes = Array(contents.utf8)
+    let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    let synced = fsync(descriptor)
+    close(descriptor)
+    guard written == bytes.count, synced == 0, rename(temporary.path, url.path) == 0 else {
+      let reason = String(cString: strerror(errno))
+      unlink(temporary.path)
+      throw ValidationError("cannot write \(url.path): \(reason)")
+    }
+  }
+
+  // MARK: Summary
+
+  private func printSummary(_ suite: RunningSuite) {
+    let loyalty = Self.shellQuoted(Self.ownDirectory().appendingPathComponent("loyalty").path)
+    say("")
+    say("Loyalty Maximizer is running on loopback (data in \(dataDirectory.path)):")
+    for member in suite.members.map(\.member) {
+      var line = "  \(member.executable.padding(toLength: 18, withPad: " ", startingAt: 0)) grpc 127.0.0.1:\(port(member.grpcPort))"
+      if let httpPort = member.httpPort { line += "   JSON http://127.0.0.1:\(port(httpPort))" }
+      line += "   metrics http://127.0.0.1:\(port(member.adminPort))/metrics"
+      say(line)
+    }
+    if let adminKey = suite.adminKey, let httpPort = SuiteMember.gateway.httpPort {
+      let grpc = "127.0.0.1:\(port(SuiteMember.gateway.grpcPort))"
+      let http = "http://127.0.0.1:\(port(httpPort))"
+      let adminFile = Self.shellQuoted(adminKeyFile.path)
+      let demoFile = Self.shellQuoted(demoKeyFile.path)
+      say("")
+      say("The gateway is the way in for clients: gRPC \(grpc), JSON \(http).")
+      say("  admin API key:          \(adminKey)")
+      say("                          (saved in \(adminKeyFile.path), readable by you only)")
+      if suite.demoKeySaved {
+        say("  demo traveller's key:   saved in \(demoKeyFile.path)")
       }
+      say("")
+      say("Try it: gRPC with the CLI (the admin API), JSON with curl:")
+      say("  export LOYALTY_GATEWAY_TARGET=\(grpc)")
+      say("  export LOYALTY_API_KEY_FILE=\(adminFile)")
+      say("  \(loyalty) gateway routing")
+      say("  \(loyalty) gateway upstreams")
+      say("  \(loyalty) keys create --subject alice --role traveler --label 'Alice, mobile app'")
+      say("  \(loyalty) keys list")
+      if suite.demoKeySaved {
+        say("  curl -s -H \"x-api-key: $(cat \(demoFile))\" \(http)/v1/profiles/\(SuiteLauncher.demoTraveler)")
+      }
+      say("  curl -s -H \"x-api-key: $(cat \(adminFile))\" \(http)/v1/profiles")
+      say("  \(loyalty) health --target \(grpc)")
+    }
+    if suite.members.contains(where: { $0.member.name == SuiteMember.profile.name }) {
+      say("")
+      say("Or call profile-service directly (the CLI signs as admin with the suite's internal secret):")
+      say("  export LOYALTY_INTERNAL_SECRET_FILE=\(Self.shellQuoted(secretFile.path))")
+      say("  export LOYALTY_PROFILE_TARGET=127.0.0.1:\(port(SuiteMember.profile.grpcPort))")
+      say("  \(loyalty) profile get \(SuiteLauncher.demoTraveler)")
+      say("  \(loyalty) health --target 127.0.0.1:\(port(SuiteMember.profile.grpcPort))")
+    }
+    say("Press Ctrl-C to stop every service.")
+  }
+
+  /// `text` as one shell word.
+  static func shellQuoted(_ text: String) -> String {
+    let plain = text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "/._-+:=@,".contains($0)) }
+    return plain && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+  }
+
+  // MARK: Stopping
+
+  /// SIGTERM to each member in reverse start order (the gateway before the services it
+  /// calls), waiting up to 15 s for each to finish its calls in flight.
+  static func stopAll(_ running: [RunningMember]) async {
+    for member in running.reversed() {
+      let process = member.process
+      guard process.isRunning else { continue }
+      process.terminate()
       let deadline = ContinuousClock.now + .seconds(15)
-      for (member, process) in running.reversed() {
-        while process.isRunning && ContinuousClock.now < deadline {
-          try? await Task.sleep(for: .milliseconds(50))
-        }
-        if process.isRunning {
-          printError("\(member.executable) did not stop within 15 s; killing it")
-          kill(process.processIdentifier, SIGKILL)
-        }
+      while process.isRunning && ContinuousClock.now < deadline {
+        try? await Task.sleep(for: .milliseconds(50))
       }
-    }
-
-    static func ownDirectory() -> URL {
-      URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-    }
-
-    /// 48 random bytes, base64, readable by the owner only; kept across runs.
-    static func ensureSecret(at url: URL) throws {
-      guard !FileManager.default.fileExists(atPath: url.path) else { return }
-      var generator = SystemRandomNumberGenerator()
-      let bytes = (0..<48).map { _ in UInt8.random(in: 0...255, using: &generator) }
-      let text = Data(bytes).base64EncodedString() + "\n"
-      guard FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-        throw ValidationError("cannot write the internal secret to \(url.path)")
+      if process.isRunning {
+        printError("\(member.member.executable) did not stop within 15 s; killing it")
+        kill(process.processIdentifier, SIGKILL)
       }
     }
   }
+
+  static func ownDirectory() -> URL {
+    URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+  }
+
+  /// 48 random bytes, base64, readable by the owner only; kept across runs.
+  static func ensureSecret(at url: URL) throws {
+    guard !FileManager.default.fileExists(atPath: url.path) else { return }
+    var generator = SystemRandomNumberGenerator()
+    let bytes = (0..<48).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    try writePrivateFile(url, contents: Data(bytes).base64EncodedString() + "\n")
+  }
+}
+
+/// A started member and its process.
+struct RunningMember: @unchecked Sendable {
+  let member: SuiteMember
+  /// Only read (`isRunning`, `terminate`, the pid) after start.
+  let process: Process
 }
 
 enum SuiteEvent: Sendable {

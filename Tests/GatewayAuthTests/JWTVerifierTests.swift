@@ -227,26 +227,26 @@ struct JWTVerifierTests {
         to: directory.appendingPathComponent("private.pem"), atomically: true, encoding: .utf8)
 
       let short = await configError(JWTSettings(hs256SecretFile: "short.secret"))
-      #expect(short?.key == "jwt.hs256_secret_file" && short?.message.contains("31") == true)
-      #expect(await configError(JWTSettings(hs256SecretFile: "missing.secret"))?.key == "jwt.hs256_secret_file")
-      #expect(await configError(JWTSettings(es256PublicKeyFile: "bad.pem"))?.key == "jwt.es256_public_key_file")
-      #expect(await configError(JWTSettings(es256PublicKeyFile: "hs256.secret"))?.key == "jwt.es256_public_key_file")
+      #expect(short?.key == "jwt.hs256SecretFile" && short?.message.contains("31") == true)
+      #expect(await configError(JWTSettings(hs256SecretFile: "missing.secret"))?.key == "jwt.hs256SecretFile")
+      #expect(await configError(JWTSettings(es256PublicKeyFile: "bad.pem"))?.key == "jwt.es256PublicKeyFile")
+      #expect(await configError(JWTSettings(es256PublicKeyFile: "hs256.secret"))?.key == "jwt.es256PublicKeyFile")
       let privateKey = await configError(JWTSettings(es256PublicKeyFile: "private.pem"))
-      #expect(privateKey?.key == "jwt.es256_public_key_file" && privateKey?.message.contains("private key") == true)
+      #expect(privateKey?.key == "jwt.es256PublicKeyFile" && privateKey?.message.contains("private key") == true)
       #expect(await configError(JWTSettings())?.key == "jwt")
       #expect(await configError(JWTSettings(issuer: "", hs256SecretFile: "hs256.secret"))?.key == "jwt.issuer")
       #expect(await configError(JWTSettings(audience: "", hs256SecretFile: "hs256.secret"))?.key == "jwt.audience")
       for skew in [-1, 301] {
         let error = await configError(JWTSettings(hs256SecretFile: "hs256.secret", clockSkewSeconds: skew))
-        #expect(error?.key == "jwt.clock_skew_seconds")
+        #expect(error?.key == "jwt.clockSkewSeconds")
       }
       #expect(await configError(JWTSettings(hs256SecretFile: "hs256.secret", clockSkewSeconds: 300)) == nil)
     }
   }
 
-  @Test("settings decode from snake_case configuration with a default skew")
+  @Test("settings decode from the gateway configuration with a default skew")
   func settingsCoding() throws {
-    let json = #"{"issuer":"i","audience":"a","hs256_secret_file":"s","es256_public_key_file":"p"}"#
+    let json = #"{"issuer":"i","audience":"a","hs256SecretFile":"s","es256PublicKeyFile":"p"}"#
     let settings = try JSONDecoder().decode(JWTSettings.self, from: Data(json.utf8))
     #expect(settings == JWTSettings(issuer: "i", audience: "a", hs256SecretFile: "s", es256PublicKeyFile: "p", clockSkewSeconds: 30))
     #expect(try JSONDecoder().decode(JWTSettings.self, from: JSONEncoder().encode(settings)) == settings)

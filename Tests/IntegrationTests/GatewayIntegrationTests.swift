@@ -1,8 +1,10 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import GRPCProtobuf
 import LoyaltyAPI
 import LoyaltyRuntime
+import SwiftProtobuf
 import TestSupport
 import Testing
 
@@ -71,8 +73,8 @@ import Testing
         ("expired JWT", ["authorization": "Bearer \(expired)"], "GetProfile", "alice", .unauthenticated, 401),
         ("badly signed JWT", ["authorization": "Bearer \(forged)"], "GetProfile", "alice", .unauthenticated, 401),
         ("wrong audience", ["authorization": "Bearer \(wrongAudience)"], "GetProfile", "alice", .unauthenticated, 401),
-        ("wrong role", ["x-api-key": alice.secret], "ListProfiles", "", .permissionDenied, 403),
-        ("another traveller", ["x-api-key": alice.secret], "GetProfile", "bob", .permissionDenied, 403),
+        ("wrong role", ["x-api-key": "\(alice.secret)"], "ListProfiles", "", .permissionDenied, 403),
+        ("another traveller", ["x-api-key": "\(alice.secret)"], "GetProfile", "bob", .permissionDenied, 403),
       ]
       for testCase in cases {
         let outcome = await rpcOutcome {
@@ -101,7 +103,7 @@ import Testing
       #expect(try await answeredCalls(v1) == before, "a refused call reached profile-service")
 
       let own = try await gateway.withProfiles { profiles in
-        try await profiles.getProfile(.with { $0.userID = "alice" }, metadata: ["x-api-key": alice.secret])
+        try await profiles.getProfile(.with { $0.userID = "alice" }, metadata: ["x-api-key": "\(alice.secret)"])
       }
       #expect(own.userID == "alice")
       let es256 = TestJWT.token(subject: "alice", role: "traveler", algorithm: "ES256")
@@ -138,7 +140,7 @@ import Testing
       try await gateway.withProfiles { profiles in
         for _ in 0..<30 {
           do {
-            _ = try await profiles.getProfile(.with { $0.userID = "alice" }, metadata: ["x-api-key": alice.secret])
+            _ = try await profiles.getProfile(.with { $0.userID = "alice" }, metadata: ["x-api-key": "\(alice.secret)"])
             succeeded += 1
           } catch let error as RPCError {
             refusals.append(error)
@@ -149,7 +151,7 @@ import Testing
       #expect(refusals.allSatisfy { $0.code == .resourceExhausted })
       #expect(refusals.allSatisfy { Int($0.metadata[stringValues: "retry-after"].first(where: { _ in true }) ?? "") ?? 0 >= 1 })
 
-      let limited = try await gateway.http("GET", "/v1/profiles/alice", headers: ["x-api-key": alice.secret])
+      let limited = try await gateway.http("GET", "/v1/profiles/alice", headers: ["x-api-key": "\(alice.secret)"])
       #expect(limited.status == 429)
       #expect(Int(limited.headers["retry-after"] ?? "") ?? 0 >= 1)
       #expect(limited.headers["ratelimit-limit"] == "20")
@@ -158,7 +160,7 @@ import Testing
       #expect(limited.json["code"] as? Int == 8)
 
       try await Task.sleep(for: .milliseconds(1200))
-      let allowed = try await gateway.http("GET", "/v1/profiles/alice", headers: ["x-api-key": alice.secret])
+      let allowed = try await gateway.http("GET", "/v1/profiles/alice", headers: ["x-api-key": "\(alice.secret)"])
       #expect(allowed.status == 200)
       #expect(allowed.headers["ratelimit-limit"] == "20")
       #expect(allowed.headers["ratelimit-remaining"] != nil)
@@ -305,7 +307,8 @@ import Testing
   @Test func statusesRequestIdsAndStreamsPassThrough() async throws {
     try await withGateway { gateway, v1, _ in
       try await seed(v1, "alice")
-      let auth: Metadata = ["authorization": "Bearer \(gateway.adminToken)", "x-request-id": "it-request-42"]
+      var auth: Metadata = ["authorization": "Bearer \(gateway.adminToken)"]
+      auth.addString("it-request-42", forKey: "x-request-id")
       try await gateway.withClient { client in
         let profiles = Loyalty_Profile_V1_ProfileService.Client(wrapping: client)
         let requestID = try await profiles.getProfile(.with { $0.userID = "alice" }, metadata: auth) { response in
@@ -325,8 +328,12 @@ import Testing
 
         // Server streaming through the proxy: the gateway's own health Watch.
         let first = try await Grpc_Health_V1_Health.Client(wrapping: client).watch(.with { $0.service = "" }) { response in
-          for try await message in response.messages { return message.status }
-          return nil
+          var status: Grpc_Health_V1_HealthCheckResponse.ServingStatus?
+          for try await message in response.messages {
+            status = message.status
+            break
+          }
+          return status
         }
         #expect(first == .serving || first == .notServing)
       }
@@ -400,7 +407,8 @@ final class SilentListener: @unchecked Sendable {
   let port: Int
 
   init() throws {
-    descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    self.descriptor = descriptor
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")

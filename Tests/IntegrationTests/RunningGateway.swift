@@ -7,6 +7,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 import LoyaltyAPI
 import LoyaltyRuntime
+import SwiftProtobuf
 import Testing
 
 /// The gateway's settings for a test, written to its config file.
