@@ -8,7 +8,7 @@ import LoyaltyRuntime
 /// A token must be signed with a configured key for the algorithm its header names (`none`,
 /// RS*, and the like are refused, and so is an algorithm whose key is not configured, which
 /// also rules out HS256 tokens "signed" with the ES256 public key). Claims: `sub` (required,
-/// 1–256 characters without control characters), `role` (required: traveler, curator or
+/// 1–256 bytes without control characters), `role` (required: traveler, curator or
 /// admin), `exp` (required), `nbf` (optional), `iss` (must equal `settings.issuer` when set),
 /// `aud` (must contain `settings.audience` when set); `exp` and `nbf` are checked with
 /// `settings.clockSkewSeconds` of tolerance.

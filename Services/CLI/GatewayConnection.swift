@@ -101,8 +101,6 @@ struct GatewayConnection: ParsableArguments {
   private static func hint(for code: RPCError.Code, address: ServiceAddress) -> String {
     switch code {
     case .unavailable, .deadlineExceeded: " (is the gateway running at \(address)? set --gateway or LOYALTY_GATEWAY_TARGET)"
-    case .unauthenticated: " (check the API key: --api-key-file, LOYALTY_API_KEY_FILE or LOYALTY_API_KEY)"
-    case .permissionDenied: " (the gateway's admin API needs a key with the admin role)"
     default: ""
     }
   }

@@ -88,6 +88,14 @@ public struct ReplicationService: Loyalty_Replication_V1_Replication.ServiceProt
       throw RPCError(code: .outOfRange, message: "after_seq: \(start) is beyond the journal head \(head)")
     }
     return StreamingServerResponse { writer in
+      try await untilRPCCancelled { try await Self.stream(database: database, epoch: epoch, after: start, follow: follow, to: writer) }
+    }
+  }
+
+  private static func stream(
+    database: ServiceDatabase, epoch: Int, after start: Int64, follow: Bool,
+    to writer: RPCWriter<Loyalty_Replication_V1_ChangeRecord>
+  ) async throws -> Metadata {
       var cursor = start
       while true {
         let records: [JournalRecord]
@@ -116,7 +124,6 @@ public struct ReplicationService: Loyalty_Replication_V1_Replication.ServiceProt
           throw RPCError(code: .unavailable, message: "the service is shutting down")
         }
       }
-    }
   }
 
   public func restore(

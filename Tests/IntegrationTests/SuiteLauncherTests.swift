@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import GRPCCore
 import LoyaltyAPI
 import LoyaltyRuntime
@@ -6,19 +9,24 @@ import SwiftProtobuf
 import Testing
 
 @Suite(.serialized) struct SuiteLauncherTests {
-  /// `loyalty suite up` starts every service, seeds once, and stops them all on SIGINT.
+  /// `loyalty suite up` starts every service and the gateway, seeds once, creates the first
+  /// admin key and the demo traveller's key once, and stops them all on SIGINT. The second
+  /// start uses another port offset: the gateway follows profile-service there.
   @Test func theSuiteStartsSeededAndStopsCleanly() async throws {
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("loyalty-suite-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: work) }
-    let offset = Int.random(in: 2000...9000)
+    let data = work.appendingPathComponent("data")
+    let firstOffset = Int.random(in: 2000...9000)
     let output = work.appendingPathComponent("suite.out")
+    var firstAdminKey: String?
 
     for round in 1...2 {
+      let offset = firstOffset + (round - 1) * 100
       let suite = try RunningService.spawn(
-        "loyalty", arguments: ["suite", "up", "--data-dir", work.appendingPathComponent("data").path, "--port-offset", "\(offset)"],
+        "loyalty", arguments: ["suite", "up", "--data-dir", data.path, "--port-offset", "\(offset)"],
         log: output)
-      let deadline = ContinuousClock.now + .seconds(60)
+      let deadline = ContinuousClock.now + .seconds(90)
       while ContinuousClock.now < deadline, suite.isRunning,
         !((try? String(contentsOf: output, encoding: .utf8))?.components(separatedBy: "Press Ctrl-C").count == round + 1)
       {
@@ -27,8 +35,10 @@ import Testing
       let text = try String(contentsOf: output, encoding: .utf8)
       #expect(suite.isRunning, "\(text)")
       #expect(text.components(separatedBy: "seeded the demo traveller").count == 2, "seeding happens on the first start only")
+      #expect(text.components(separatedBy: "created the first admin API key").count == 2, "one admin key, made on the first start")
+      #expect(text.components(separatedBy: "created an API key for 'demo-traveler'").count == 2, "one demo key, made on the first start")
 
-      let identity = try InternalIdentity(secret: RuntimeConfig.loadSecret(file: work.appendingPathComponent("data/internal-secret").path, inline: nil))
+      let identity = try InternalIdentity(secret: RuntimeConfig.loadSecret(file: data.appendingPathComponent("internal-secret").path, inline: nil))
       let demo = try await withServiceClient(
         ServiceAddress(host: "127.0.0.1", port: 50052 + offset), identity: identity, principal: Principal(subject: "demo-traveler", role: .traveler)
       ) { client in
@@ -36,14 +46,53 @@ import Testing
       }
       #expect(demo.memberships.first?.programID == "aa-aadvantage")
 
+      // The keys: saved for the owner only, the admin one printed with its file and reused.
+      let adminKeyFile = data.appendingPathComponent("admin-api-key")
+      let demoKeyFile = data.appendingPathComponent("demo-traveler-api-key")
+      for file in [adminKeyFile, demoKeyFile, data.appendingPathComponent("internal-secret")] {
+        let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600, "\(file.lastPathComponent) has mode \(String(mode ?? 0, radix: 8))")
+      }
+      let adminKey = try String(contentsOf: adminKeyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+      let demoKey = try String(contentsOf: demoKeyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+      #expect(adminKey.hasPrefix("lmk_") && demoKey.hasPrefix("lmk_"))
+      if round == 1 { firstAdminKey = adminKey } else { #expect(adminKey == firstAdminKey, "later starts reuse the saved key") }
+      let banner = text.components(separatedBy: "Press Ctrl-C")[round - 1]
+      #expect(banner.contains(adminKey) && banner.contains(adminKeyFile.path), "the summary shows the admin key and its file")
+      #expect(banner.contains("127.0.0.1:\(8080 + offset)") && banner.contains("http://127.0.0.1:\(8081 + offset)"), "\(banner)")
+      #expect(banner.contains("curl"))
+
+      // The gateway answers JSON for the demo traveller's key, and only for their profile.
+      let own = try await Self.get("http://127.0.0.1:\(8081 + offset)/v1/profiles/demo-traveler", apiKey: demoKey)
+      #expect(own.status == 200, "\(own.body)")
+      let profile = try Loyalty_Profile_V1_Profile(jsonString: own.body)
+      #expect(profile.userID == "demo-traveler" && profile.memberships.first?.balance == 42_000)
+      let other = try await Self.get("http://127.0.0.1:\(8081 + offset)/v1/profiles", apiKey: demoKey)
+      #expect(other.status == 403, "\(other.body)")
+
+      // The admin key works on the gateway's admin API over gRPC.
+      let keys = try await withServiceClient(ServiceAddress(host: "127.0.0.1", port: 8080 + offset), identity: nil, principal: .anonymous) { client in
+        try await Loyalty_Gateway_V1_GatewayAdmin.Client(wrapping: client).listApiKeys(.init(), metadata: ["x-api-key": "\(adminKey)"]).keys
+      }
+      #expect(Set(keys.map { "\($0.subject)/\($0.role)" }) == ["operator/admin", "demo-traveler/traveler"])
+
       kill(suite.processIdentifier, SIGINT)
-      let stopDeadline = ContinuousClock.now + .seconds(30)
+      let stopDeadline = ContinuousClock.now + .seconds(45)
       while suite.isRunning && ContinuousClock.now < stopDeadline { try await Task.sleep(for: .milliseconds(50)) }
       #expect(!suite.isRunning)
       let finalOutput = try String(contentsOf: output, encoding: .utf8)
       #expect(suite.terminationStatus == 0, "\(finalOutput)")
-      let serviceLog = try String(contentsOf: work.appendingPathComponent("data/logs/profile.log"), encoding: .utf8)
+      let serviceLog = try String(contentsOf: data.appendingPathComponent("logs/profile.log"), encoding: .utf8)
       #expect(serviceLog.components(separatedBy: "\"msg\":\"stopped\"").count == round + 1, "profile-service stops gracefully each time")
+      let gatewayLog = try String(contentsOf: data.appendingPathComponent("logs/gateway.log"), encoding: .utf8)
+      #expect(gatewayLog.components(separatedBy: "\"msg\":\"gateway stopped\"").count == round + 1, "the gateway stops gracefully each time")
     }
+  }
+
+  static func get(_ url: String, apiKey: String) async throws -> (status: Int, body: String) {
+    var request = URLRequest(url: URL(string: url)!)
+    request.setValue(apiKey, forHTTPHeaderField: "x-api-key")
+    let (body, response) = try await URLSession.shared.data(for: request)
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: body, as: UTF8.self))
   }
 }
