@@ -2,9 +2,11 @@
 """Gateway config and correctness checks for Benchmarks/gateway/run.
 
 h2load only sees HTTP status codes, and gRPC reports failures as HTTP 200 with a
-grpc-status trailer. So after the load this script (1) compares the request counters of
-profile-service and the gateway with what h2load sent and (2) replays the exact GetProfile
-body through grpcio against all three targets, checking grpc-status and the response.
+grpc-status trailer. So after the load this script checks what clients got: (1)
+profile-service's request counter (every call, whichever way it came, with its status) against
+what h2load sent and (2) the exact GetProfile body replayed through grpcio against all three
+targets, checking grpc-status and the response. Separately it checks the gateway's own view:
+its request counter by status and limiter decision, and upstream retries in its access log.
 
 The identity header, the profile and the body files come from ../profile/payloads.py.
 Needs the Python modules generated from Protos/ on PYTHONPATH (the run script does that).
@@ -13,7 +15,7 @@ Needs the Python modules generated from Protos/ on PYTHONPATH (the run script do
   checks.py verify --direct HOST:PORT --nginx HOST:PORT --gateway HOST:PORT
                    --token TOKEN --api-key KEY --body FILE
                    --service-admin HOST:PORT --gateway-admin HOST:PORT
-                   --service-gets N --gateway-gets M [--samples K]
+                   --service-gets N --gateway-gets M [--gateway-log FILE] [--samples K]
 """
 
 import argparse
@@ -69,48 +71,67 @@ def metric(admin: str, name: str) -> list:
     return rows
 
 
-def counted(args):
-    """(service GetProfile ok, service non-ok by method/status, gateway ok+allowed, gateway other)."""
-    service_ok, service_bad = 0, {}
-    for labels, value in metric(args.service_admin, "grpc_server_requests_total"):
+def service_counts(admin: str):
+    """(OK GetProfile calls, {"method status": count} of non-OK ProfileService calls)."""
+    ok, bad = 0, {}
+    for labels, value in metric(admin, "grpc_server_requests_total"):
         method, status = labels.get("method", "?"), labels.get("status", "?")
         if not method.startswith(SERVICE + "/"):
             continue  # health probes from the gateway
         if status != "ok":
-            service_bad[f"{method} {status}"] = service_bad.get(f"{method} {status}", 0) + value
+            bad[f"{method} {status}"] = bad.get(f"{method} {status}", 0) + int(value)
         elif method.endswith("/GetProfile"):
-            service_ok += value
-    gateway_ok, gateway_bad = 0, {}
-    for labels, value in metric(args.gateway_admin, "gateway_requests_total"):
-        key = " ".join(f"{k}={labels.get(k, '?')}" for k in ("route", "status", "limiter"))
-        # limiter=allowed proves the rate limiter ran (a class without a limit says "unlimited").
-        if labels.get("route") == GET_METHOD and labels.get("status") == "ok" and labels.get("limiter") == "allowed":
-            gateway_ok += value
-        else:
-            gateway_bad[key] = gateway_bad.get(key, 0) + value
-    return int(service_ok), service_bad, int(gateway_ok), gateway_bad
+            ok += int(value)
+    return ok, bad
+
+
+def gateway_counts(admin: str):
+    """{"status/limiter": count} of the gateway's GetProfile calls, and other routes."""
+    counts = {}
+    for labels, value in metric(admin, "gateway_requests_total"):
+        key = f"{labels.get('status', '?')}/{labels.get('limiter', '?')}"
+        if labels.get("route") != GET_METHOD:
+            key = f"{labels.get('route', '?')} {key}"
+        counts[key] = counts.get(key, 0) + int(value)
+    return counts
+
+
+def retried_calls(log_file: str):
+    """Calls the gateway's access log shows with more than one upstream attempt; None when
+    there is no access log (log level above info)."""
+    calls = retried = 0
+    with open(log_file, errors="replace") as f:
+        for line in f:
+            if '"msg":"call"' not in line:
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            calls += 1
+            if int(entry.get("attempts", "1")) > 1:
+                retried += 1
+    return retried if calls else None
 
 
 def verify(args) -> None:
-    problems = []
+    client, gateway = [], []
     # 1. Counters, before any sample call adds to them. A counter may lag the response h2load
     #    saw by a moment, so wait briefly for the expected totals.
     deadline = time.monotonic() + 3
     while True:
-        service_ok, service_bad, gateway_ok, gateway_bad = counted(args)
-        if (service_ok, gateway_ok) == (args.service_gets, args.gateway_gets) or time.monotonic() > deadline:
+        service_ok, service_bad = service_counts(args.service_admin)
+        by_status = gateway_counts(args.gateway_admin)
+        if (service_ok >= args.service_gets and sum(by_status.values()) >= args.gateway_gets) \
+                or time.monotonic() > deadline:
             break
         time.sleep(0.1)
-    if service_ok != args.service_gets:
-        problems.append(f"profile-service counted {service_ok} OK GetProfile calls; h2load sent "
-                        f"{args.service_gets} (direct + nginx + gateway) plus the setup read")
-    for key, value in sorted(service_bad.items()):
-        problems.append(f"profile-service: {int(value)} calls {key}")
-    if gateway_ok != args.gateway_gets:
-        problems.append(f"gateway counted {gateway_ok} OK rate-limit-allowed GetProfile calls; "
-                        f"h2load sent {args.gateway_gets} to it")
-    for key, value in sorted(gateway_bad.items()):
-        problems.append(f"gateway: {int(value)} calls {key}")
+
+    # What clients saw (h2load's status and byte counts are checked by the run script). Every
+    # call h2load sent must have been answered OK by profile-service, whichever way it came.
+    if service_ok < args.service_gets:
+        client.append(f"profile-service counted {service_ok} OK GetProfile calls; h2load sent "
+                      f"{args.service_gets - 1} (direct + nginx + gateway) plus the setup read")
 
     # 2. The exact body h2load sent, through grpcio, to each target: grpc-status must be OK
     #    and the profile the same as the direct answer.
@@ -131,19 +152,45 @@ def verify(args) -> None:
                 try:
                     profile = stub(body, metadata=metadata, timeout=payloads.RPC_TIMEOUT)
                 except grpc.RpcError as error:
-                    problems.append(f"{name}: GetProfile ended with {error.code().name}: {error.details()}")
+                    client.append(f"{name}: GetProfile ended with {error.code().name}: {error.details()}")
                     break
                 samples += 1
                 reference = reference or profile
                 if profile != reference:
-                    problems.append(f"{name}: GetProfile returned a different profile")
+                    client.append(f"{name}: GetProfile returned a different profile")
                     break
 
-    for problem in problems:
+    # 3. The gateway's own view: its counter should say ok (and allowed: the limiter ran) for
+    #    every call, with no upstream retries, so no call served twice upstream and no upstream
+    #    attempt left unfinished (profile-service counts those as non-OK calls, although the
+    #    client got its answer from the retry; nginx and direct calls that failed would already
+    #    have failed the h2load checks).
+    ok = by_status.get("ok/allowed", 0)
+    if ok != args.gateway_gets:
+        other = ", ".join(f"{v} {k}" for k, v in sorted(by_status.items()) if k != "ok/allowed")
+        gateway.append(f"gateway_requests_total has {ok} ok/allowed GetProfile calls of the "
+                       f"{args.gateway_gets} h2load sent; also {other or 'nothing else'}")
+    duplicates = service_ok - args.service_gets
+    if duplicates > 0:
+        gateway.append(f"profile-service served {duplicates} more GetProfile calls than were sent "
+                       f"(calls the gateway retried after the service had answered)")
+    for key, value in sorted(service_bad.items()):
+        gateway.append(f"profile-service counted {value} calls {key} (abandoned upstream attempts)")
+    retried = retried_calls(args.gateway_log) if args.gateway_log else None
+    if retried:
+        gateway.append(f"the gateway's access log shows {retried} calls retried upstream")
+
+    for problem in client:
         print(f"verify: {problem}", file=sys.stderr)
-    # One line for the run script: number of problems, then what was checked.
-    print(f"{len(problems)} service OK GetProfile={service_ok} gateway OK/allowed={gateway_ok} "
-          f"grpcio samples OK={samples}/{3 * args.samples}")
+    for problem in gateway:
+        print(f"verify (gateway): {problem}", file=sys.stderr)
+    # Two lines for the run script: "<label> <number of problems> <what was checked>".
+    print(f"client {len(client)} profile-service answered {service_ok} GetProfile OK for "
+          f"{args.service_gets} sent; grpcio samples: {samples}/{3 * args.samples} OK")
+    statuses = ", ".join(f"{v} {k}" for k, v in sorted(by_status.items()))
+    print(f"gateway {len(gateway)} counter: {statuses or 'empty'}; retried: "
+          f"{'n/a (no access log)' if retried is None else retried}; served twice: {max(duplicates, 0)}; "
+          f"non-OK upstream: {sum(service_bad.values())}")
 
 
 def main() -> None:
@@ -166,6 +213,7 @@ def main() -> None:
                        help="OK GetProfile calls profile-service should have counted")
     check.add_argument("--gateway-gets", type=int, required=True,
                        help="GetProfile calls h2load sent to the gateway")
+    check.add_argument("--gateway-log", help="the gateway's stderr (JSON access log at level info)")
     check.add_argument("--samples", type=int, default=20, help="grpcio calls per target")
 
     args = parser.parse_args()

@@ -55,6 +55,7 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
   private var attempts = 0
   private var responseHeadersSent = false
   private var upstreamPaused = false
+  private var upstreamNeedsFlush = false
 
   init(services: GatewayServices, clientAddress: String) {
     self.services = services
@@ -93,6 +94,14 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     default:
       break
     }
+  }
+
+  func channelReadComplete(context: ChannelHandlerContext) {
+    if upstreamNeedsFlush {
+      upstreamNeedsFlush = false
+      upstream?.flush()
+    }
+    context.fireChannelReadComplete()
   }
 
   func channelInactive(context: ChannelHandlerContext) {
@@ -235,7 +244,8 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     case .forwarding:
       if let bytes, case .tooLarge(let size) = framer.consume(bytes) { return refuseTooLarge(size) }
       retained?.append(payload)
-      writeUpstream(payload, flush: true)
+      writeUpstream(payload, flush: false)
+      upstreamNeedsFlush = true
     }
   }
 
@@ -371,21 +381,26 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
       for (name, value) in responseExtras() { outgoing.replaceOrAdd(name: name, value: value) }
       responseHeadersSent = true
       retained = nil
-      context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: outgoing, endStream: endStream))), promise: nil)
+      // The call is complete before its last frame goes out: writing it closes the client
+      // stream, and that must not read as the client going away.
       if endStream { complete(code: Int(headers.first(name: "grpc-status") ?? "") ?? 2) }
+      context.write(wrapOutboundOut(.headers(.init(headers: outgoing, endStream: endStream))), promise: nil)
+      if endStream { context.flush() }
     } else {
-      context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: headers, endStream: endStream))), promise: nil)
       if endStream { complete(code: Int(headers.first(name: "grpc-status") ?? "") ?? 2) }
+      context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: headers, endStream: endStream))), promise: nil)
     }
   }
 
   func upstreamResponseData(_ data: HTTP2Frame.FramePayload.Data) {
     guard phase == .forwarding, let context else { return }
-    context.write(wrapOutboundOut(.data(data)), promise: nil)
     if data.endStream {
-      context.flush()
       complete(code: 0)
-    } else if !context.channel.isWritable, let upstream, !upstreamPaused {
+      context.writeAndFlush(wrapOutboundOut(.data(data)), promise: nil)
+      return
+    }
+    context.write(wrapOutboundOut(.data(data)), promise: nil)
+    if !context.channel.isWritable, let upstream, !upstreamPaused {
       upstreamPaused = true
       upstream.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
     }
@@ -449,8 +464,8 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
       headers = GRPCWire.trailersOnly(code: code, message: message, extra: responseExtras() + extraHeaders)
       responseHeadersSent = true
     }
-    context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: nil)
     complete(code: code)
+    context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: headers, endStream: true))), promise: nil)
   }
 
   private func complete(code: Int) {

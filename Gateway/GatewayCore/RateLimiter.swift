@@ -51,10 +51,12 @@ public final class RateLimiter: Sendable {
     self.now = now
   }
 
+  private static let origin = ContinuousClock.now
+
+  /// Seconds since the first use, on a clock that never goes back.
   public static let monotonicSeconds: @Sendable () -> Double = {
-    var spec = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &spec)
-    return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    let elapsed = origin.duration(to: .now)
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
   }
 
   public var limits: GatewayConfig.RateLimits {
