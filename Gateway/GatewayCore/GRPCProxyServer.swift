@@ -33,6 +33,7 @@ final class GRPCProxyServer: Sendable {
         let client = channel.remoteAddress?.ipAddress ?? "unknown"
         self.track(channel)
         return channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandler(FlushCoalescingHandler())
           _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
             mode: .server, connectionConfiguration: connection, streamConfiguration: stream
           ) { streamChannel in

@@ -84,6 +84,7 @@ final class UpstreamConnection {
       .channelOption(.socketOption(.tcp_nodelay), value: 1)
       .channelInitializer { [connection, stream] channel in
         channel.eventLoop.makeCompletedFuture {
+          try channel.pipeline.syncOperations.addHandler(FlushCoalescingHandler())
           let multiplexer = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
             mode: .client, connectionConfiguration: connection, streamConfiguration: stream,
             inboundStreamInitializer: { channel in channel.close() })
