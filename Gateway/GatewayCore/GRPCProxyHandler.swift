@@ -349,7 +349,9 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
     headers.add(name: "x-request-id", value: requestID)
     if let caller {
-      headers.add(name: InternalIdentity.metadataKey, value: services.admission.identityToken(for: caller), indexing: .neverIndexed)
+      // Indexed on purpose: the same signed token is reused for 30 s, and it is far too long
+      // to be guessed through header compression, which is what never-indexed guards against.
+      headers.add(name: InternalIdentity.metadataKey, value: services.admission.identityToken(for: caller))
     }
     let remaining = deadline - NIODeadline.now()
     headers.add(name: "grpc-timeout", value: GRPCWire.encodeTimeout(.nanoseconds(max(remaining.nanoseconds, 1_000_000))))

@@ -69,8 +69,13 @@ public final class GatewayServices: Sendable {
     return formatter.string(from: date)
   }
 
+  /// A random prefix per process and a counter: unique without a UUID per call.
+  private static let requestIDPrefix = String(UInt64.random(in: 0...UInt64.max), radix: 16)
+  private static let requestCounter = Atomic<UInt64>(0)
+
   static func newRequestID() -> String {
-    UUID().uuidString.lowercased()
+    let count = requestCounter.wrappingAdd(1, ordering: .relaxed).newValue
+    return "\(requestIDPrefix)-\(String(count, radix: 16))"
   }
 
   /// A request id from the client is kept when it is reasonable to log and pass on.

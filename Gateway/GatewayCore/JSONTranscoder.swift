@@ -204,7 +204,7 @@ struct JSONTranscoder: Sendable {
       headers.add(name: "te", value: "trailers")
       headers.add(name: "grpc-timeout", value: GRPCWire.encodeTimeout(remaining))
       headers.add(name: "x-request-id", value: requestID)
-      headers.add(name: InternalIdentity.metadataKey, value: token, indexing: .neverIndexed)
+      headers.add(name: InternalIdentity.metadataKey, value: token)
       let nanoseconds = remaining.components.seconds * 1_000_000_000 + remaining.components.attoseconds / 1_000_000_000
       let pools = services.pools
       do {
