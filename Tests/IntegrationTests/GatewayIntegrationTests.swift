@@ -377,6 +377,37 @@ import Testing
       #expect(try await gateway.process.healthStatus() == .notServing)
       let live = try await gateway.http("GET", "/healthz")
       #expect(live.status == 200)
+
+      let down = await rpcOutcome {
+        try await gateway.withClient { client in
+          _ = try await Loyalty_Profile_V2_ProfileService.Client(wrapping: client).getProfile(
+            .with { $0.userID = "alice" }, metadata: ["authorization": "Bearer \(gateway.adminToken)"])
+        }
+      }
+      #expect(down.code == .unavailable, "\(down)")
+      #expect(down.message.contains("profile-v2"))
+      let downJSON = try await gateway.http("GET", "/v2/profiles/alice", headers: ["authorization": "Bearer \(gateway.adminToken)"])
+      #expect(downJSON.status == 503)
+      #expect(downJSON.json["code"] as? Int == 14)
+    }
+  }
+
+  @Test func idempotentCallsAreRetriedOnAnotherTargetWhenOneIsDown() async throws {
+    let dead = try SilentListener()
+    let deadPort = dead.port
+    dead.close()
+    try await withGateway({ config, v1, _ in
+      config.upstreams[0]["targets"] = ["127.0.0.1:\(deadPort)", v1.description]
+      config.upstreams[0]["required"] = false
+    }) { gateway, v1, _ in
+      try await seed(v1, "alice")
+      try await gateway.withProfiles { profiles in
+        for _ in 0..<20 {
+          let profile = try await profiles.getProfile(
+            .with { $0.userID = "alice" }, metadata: ["authorization": "Bearer \(gateway.adminToken)"])
+          #expect(profile.userID == "alice")
+        }
+      }
     }
   }
 
