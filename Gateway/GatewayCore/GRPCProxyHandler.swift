@@ -347,14 +347,18 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         headers.add(name: name, value: value, indexing: indexing)
       }
     }
-    headers.add(name: "x-request-id", value: requestID)
+    // Values that change with every call stay out of the HPACK table, where they would only
+    // push out the entries that do repeat (the signed identity above all).
+    headers.add(name: "x-request-id", value: requestID, indexing: .nonIndexable)
     if let caller {
       // Indexed on purpose: the same signed token is reused for 30 s, and it is far too long
       // to be guessed through header compression, which is what never-indexed guards against.
       headers.add(name: InternalIdentity.metadataKey, value: services.admission.identityToken(for: caller))
     }
     let remaining = deadline - NIODeadline.now()
-    headers.add(name: "grpc-timeout", value: GRPCWire.encodeTimeout(.nanoseconds(max(remaining.nanoseconds, 1_000_000))))
+    headers.add(
+      name: "grpc-timeout", value: GRPCWire.encodeTimeout(.nanoseconds(max(remaining.nanoseconds, 1_000_000))),
+      indexing: .nonIndexable)
     return headers
   }
 
@@ -380,7 +384,9 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         return retry(reason: GRPCWire.percentDecode(headers.first(name: "grpc-message") ?? "upstream unavailable"))
       }
       var outgoing = headers
-      for (name, value) in responseExtras() { outgoing.replaceOrAdd(name: name, value: value) }
+      for (name, value) in responseExtras() {
+        outgoing.replaceOrAdd(name: name, value: value, indexing: GRPCWire.indexing(forHeader: name))
+      }
       responseHeadersSent = true
       retained = nil
       // The call is complete before its last frame goes out: writing it closes the client

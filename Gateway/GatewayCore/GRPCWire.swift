@@ -14,9 +14,17 @@ enum GRPCWire {
     headers.add(name: ":status", value: "200")
     headers.add(name: "content-type", value: contentType)
     headers.add(name: "grpc-status", value: String(code))
-    headers.add(name: "grpc-message", value: percentEncode(message))
-    for (name, value) in extra { headers.add(name: name, value: value) }
+    headers.add(name: "grpc-message", value: percentEncode(message), indexing: .nonIndexable)
+    for (name, value) in extra { headers.add(name: name, value: value, indexing: indexing(forHeader: name)) }
     return headers
+  }
+
+  /// Headers whose value differs on every call are not worth a place in the HPACK table.
+  static func indexing(forHeader name: String) -> HPACKIndexing {
+    switch name {
+    case "x-request-id", "ratelimit-remaining", "ratelimit-reset", "grpc-message", "retry-after": .nonIndexable
+    default: .indexable
+    }
   }
 
   static func trailers(code: Int, message: String) -> HPACKHeaders {
