@@ -155,8 +155,9 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
     deadline = started + .nanoseconds(Int64(budget.components.seconds) * 1_000_000_000 + budget.components.attoseconds / 1_000_000_000)
     if let context {
-      deadlineTimer = context.eventLoop.scheduleTask(deadline: deadline) { [weak self] in
-        self?.deadlineExpired(budget: budget)
+      let limit = budget
+      deadlineTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+        self?.deadlineExpired(budget: limit)
       }
     }
 
@@ -173,7 +174,7 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
       let verified = context.eventLoop.makeFutureWithTask {
         await authenticator.authenticate(apiKey: apiKey, authorization: authorization)
       }
-      verified.whenSuccess { [weak self] result in self?.admit(result) }
+      verified.assumeIsolated().whenSuccess { [weak self] result in self?.admit(result) }
     }
   }
 
@@ -309,7 +310,7 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     let connection = services.pools.connection(to: target, on: eventLoop)
     let handler = UpstreamStreamHandler(proxy: self)
     upstreamHandler = handler
-    connection.openStream(handler).whenComplete { [weak self] result in
+    connection.openStream(handler).assumeIsolated().whenComplete { [weak self] result in
       guard let self else { return }
       switch result {
       case .success(let channel):
@@ -374,7 +375,7 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
   func upstreamBecameWritable() {
     guard let context, phase == .forwarding else { return }
-    context.channel.setOption(ChannelOptions.autoRead, value: true).whenSuccess { context.channel.read() }
+    context.channel.setOption(ChannelOptions.autoRead, value: true).assumeIsolated().whenSuccess { context.channel.read() }
   }
 
   func upstreamResponseHeaders(_ headers: HPACKHeaders, endStream: Bool) {
@@ -450,7 +451,7 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     phase = .connecting
     let failed = target
     let backoff = TimeAmount.milliseconds(Int64(services.retry.backoffMilliseconds * attempts))
-    context.eventLoop.scheduleTask(in: backoff) { [weak self] in
+    context.eventLoop.assumeIsolated().scheduleTask(in: backoff) { [weak self] in
       guard let self, self.phase == .connecting, let context = self.context else { return }
       self.attempt(on: context.eventLoop, excluding: failed)
     }

@@ -34,9 +34,7 @@ public final class GatewayApplication: Service, Sendable {
   private let settings: GatewayConfig
   private let logger: Logger
   private let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-  private let ports = Mutex<Ports?>(nil)
-  private let portWaiters = Mutex<[CheckedContinuation<Ports, any Error>]>([])
-  private let startFailure = Mutex<(any Error)?>(nil)
+  private let ports = OnceValue<Result<Ports, any Error>>()
 
   public init(
     config: GatewayProcessConfig, settings: GatewayConfig, keys: APIKeyStore, jwt: JWTVerifier?,
@@ -79,29 +77,7 @@ public final class GatewayApplication: Service, Sendable {
 
   /// The bound ports, once every listener is up; throws when start-up failed.
   public func listeningPorts() async throws -> Ports {
-    try await withCheckedThrowingContinuation { continuation in
-      let ready: Result<Ports, any Error>? = ports.withLock { ports in
-        if let ports { return .success(ports) }
-        if let failure = startFailure.withLock({ $0 }) { return .failure(failure) }
-        portWaiters.withLock { $0.append(continuation) }
-        return nil
-      }
-      if let ready { continuation.resume(with: ready) }
-    }
-  }
-
-  private func announce(_ result: Result<Ports, any Error>) {
-    let waiters = ports.withLock { ports -> [CheckedContinuation<Ports, any Error>] in
-      switch result {
-      case .success(let bound): ports = bound
-      case .failure(let error): startFailure.withLock { $0 = error }
-      }
-      return portWaiters.withLock { waiters in
-        defer { waiters.removeAll() }
-        return waiters
-      }
-    }
-    for waiter in waiters { waiter.resume(with: result) }
+    try await ports.wait().get()
   }
 
   public func run() async throws {
@@ -111,7 +87,7 @@ public final class GatewayApplication: Service, Sendable {
       do {
         internalPorts = try await internalServer.listeningPorts()
       } catch {
-        announce(.failure(error))
+        ports.set(.failure(error))
         throw error
       }
       let gatewayPool = try UpstreamPool(
@@ -130,7 +106,7 @@ public final class GatewayApplication: Service, Sendable {
         grpcChannel = try await proxy.bind(host: config.service.host, port: config.service.grpcPort)
       } catch {
         let failure = ServiceStartError(message: "cannot listen on \(config.service.host):\(config.service.grpcPort) (grpc.port): \(error)")
-        announce(.failure(failure))
+        ports.set(.failure(failure))
         throw failure
       }
       do {
@@ -138,7 +114,7 @@ public final class GatewayApplication: Service, Sendable {
       } catch {
         grpcChannel.close(promise: nil)
         let failure = ServiceStartError(message: "cannot listen on \(config.service.host):\(config.httpPort) (http.port): \(error)")
-        announce(.failure(failure))
+        ports.set(.failure(failure))
         throw failure
       }
       let bound = Ports(
@@ -150,7 +126,7 @@ public final class GatewayApplication: Service, Sendable {
           try JSONEncoder().encode(bound).write(to: portFile, options: .atomic)
         } catch {
           let failure = ServiceStartError(message: "cannot write the port file \(portFile.path) (ports.file): \(error)")
-          announce(.failure(failure))
+          ports.set(.failure(failure))
           throw failure
         }
       }
@@ -160,7 +136,7 @@ public final class GatewayApplication: Service, Sendable {
           "grpc_port": "\(bound.grpc)", "http_port": "\(bound.http)", "admin_port": "\(bound.admin)",
           "host": "\(config.service.host)",
         ])
-      announce(.success(bound))
+      ports.set(.success(bound))
 
       group.addTask { await UpstreamHealthMonitor(pools: self.pools, registry: self.health, logger: self.logger).run() }
       group.addTask { await self.reloadKeysPeriodically() }

@@ -207,10 +207,11 @@ struct JSONTranscoder: Sendable {
       headers.add(name: InternalIdentity.metadataKey, value: token)
       let nanoseconds = remaining.components.seconds * 1_000_000_000 + remaining.components.attoseconds / 1_000_000_000
       let pools = services.pools
+      let requestHeaders = headers
       do {
         outcome = try await eventLoop.flatSubmit {
           UpstreamUnaryCall.start(
-            connection: pools.connection(to: target, on: eventLoop), headers: headers,
+            connection: pools.connection(to: target, on: eventLoop), headers: requestHeaders,
             message: ByteBuffer(bytes: message), timeout: .nanoseconds(nanoseconds))
         }.get()
       } catch {

@@ -27,7 +27,7 @@ final class UpstreamConnection {
   func openStream(_ handler: any ChannelHandler & RemovableChannelHandler) -> EventLoopFuture<any Channel> {
     eventLoop.assertInEventLoop()
     let bound = NIOLoopBound(handler, eventLoop: eventLoop)
-    return multiplexer().flatMap { multiplexer in
+    return multiplexer().assumeIsolated().flatMap { multiplexer in
       let promise = self.eventLoop.makePromise(of: (any Channel).self)
       multiplexer.createStreamChannel(promise: promise) { channel in
         channel.eventLoop.makeCompletedFuture {
@@ -42,7 +42,7 @@ final class UpstreamConnection {
         channel.close(promise: nil)
       }
       throw error
-    }
+    }.nonisolated()
   }
 
   func close() {
@@ -93,12 +93,12 @@ final class UpstreamConnection {
       }
     let connected = bootstrap.connect(host: target.host, port: target.port)
     connected.whenFailure { multiplexerPromise.fail($0) }
-    connected.and(multiplexerPromise.futureResult).whenComplete { result in
+    connected.and(multiplexerPromise.futureResult).assumeIsolated().whenComplete { result in
       guard case .connecting(let waiters) = self.state else { return }
       switch result {
       case .success(let (channel, multiplexer)):
         self.state = .ready(channel, multiplexer)
-        channel.closeFuture.whenComplete { _ in
+        channel.closeFuture.assumeIsolated().whenComplete { _ in
           if case .ready(let current, _) = self.state, current === channel { self.state = .idle }
         }
         for waiter in waiters { waiter.succeed(multiplexer) }

@@ -37,7 +37,7 @@ final class UpstreamUnaryCall: ChannelInboundHandler, RemovableChannelHandler {
     let eventLoop = connection.eventLoop
     let promise = eventLoop.makePromise(of: UnaryOutcome.self)
     let handler = UpstreamUnaryCall(promise: promise)
-    connection.openStream(handler).whenComplete { result in
+    connection.openStream(handler).assumeIsolated().whenComplete { result in
       switch result {
       case .success(let channel):
         var framed = channel.allocator.buffer(capacity: message.readableBytes + 5)

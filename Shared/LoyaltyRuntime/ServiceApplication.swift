@@ -199,7 +199,7 @@ struct DatabaseHealthMonitor: Sendable {
 }
 
 /// A value set once and awaited by any number of tasks.
-final class OnceValue<Value: Sendable>: Sendable {
+public final class OnceValue<Value: Sendable>: Sendable {
   private struct State {
     var value: Value?
     var waiters: [CheckedContinuation<Value, Never>] = []
@@ -207,7 +207,10 @@ final class OnceValue<Value: Sendable>: Sendable {
 
   private let state = Mutex(State())
 
-  func set(_ value: Value) {
+  public init() {}
+
+  /// Sets the value; later calls are ignored.
+  public func set(_ value: Value) {
     let waiters = state.withLock { state -> [CheckedContinuation<Value, Never>] in
       guard state.value == nil else { return [] }
       state.value = value
@@ -217,7 +220,7 @@ final class OnceValue<Value: Sendable>: Sendable {
     for waiter in waiters { waiter.resume(returning: value) }
   }
 
-  func wait() async -> Value {
+  public func wait() async -> Value {
     await withCheckedContinuation { continuation in
       let value = state.withLock { state -> Value? in
         if let value = state.value { return value }
