@@ -65,13 +65,15 @@ public final class CallAdmission: Sendable {
     }
   }
 
-  /// Travellers and curators may only name their own user id.
+  /// Travellers and curators may only name their own user id, and must name one.
   public func checkOwner(_ caller: Caller, requestedUser: String?, path: String) -> Refusal? {
-    guard let requestedUser, !requestedUser.isEmpty else { return nil }
     switch caller.principal.role {
     case .admin, .service:
       return nil
     case .traveler, .curator:
+      guard let requestedUser, !requestedUser.isEmpty else {
+        return Refusal(code: 3, message: "user_id: required; \(path) must name the profile it acts on")
+      }
       guard caller.principal.subject == requestedUser else {
         return Refusal(code: 7, message: "you may only access your own profile, not '\(requestedUser)'")
       }
@@ -79,8 +81,12 @@ public final class CallAdmission: Sendable {
     }
   }
 
-  public static func failure(_ failure: AuthenticationFailure) -> Refusal {
-    Refusal(code: 16, message: failure.message)
+  /// A refused credential costs a token from the client address's anonymous bucket, so that
+  /// guessing keys or tokens is rate limited like any anonymous call.
+  public func refuse(_ failure: AuthenticationFailure, clientAddress: String, method: MethodPolicy, path: String) -> Refusal {
+    let decision = admitRate(.anonymous, clientAddress: clientAddress, method: method)
+    guard decision.isAllowed else { return Self.refusal(for: decision, path: path) }
+    return Refusal(code: 16, message: failure.message)
   }
 
   /// The signed identity sent upstream for `caller`.

@@ -9,6 +9,12 @@ final class FlushCoalescingHandler: ChannelOutboundHandler, RemovableChannelHand
 
   private var flushScheduled = false
 
+  /// Writes made in the same tick as a close still go out.
+  func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+    if flushScheduled { context.flush() }
+    context.close(mode: mode, promise: promise)
+  }
+
   func flush(context: ChannelHandlerContext) {
     guard !flushScheduled else { return }
     flushScheduled = true

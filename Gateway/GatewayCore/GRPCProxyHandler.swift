@@ -55,6 +55,12 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
   private var attempts = 0
   private var responseHeadersSent = false
   private var upstreamPaused = false
+  /// The upstream sent END_STREAM: nothing to reset when the call ends.
+  private var upstreamEnded = false
+  private var clientPaused = false
+  private var pendingBytes = 0
+  /// Why the upstream failed, for the access log (the client gets a message without addresses).
+  private var failureDetail: String?
   private var upstreamNeedsFlush = false
 
   init(services: GatewayServices, clientAddress: String) {
@@ -183,7 +189,7 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     let caller: Caller
     switch result {
     case .failure(let failure):
-      return refuse(CallAdmission.failure(failure))
+      return refuse(services.admission.refuse(failure, clientAddress: clientAddress, method: route.method, path: route.path))
     case .success(let authenticated):
       caller = authenticated
     }
@@ -241,6 +247,12 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
       if let bytes, case .tooLarge(let size) = framer.consume(bytes) { return refuseTooLarge(size) }
       pending.append(payload)
       retained?.append(payload)
+      pendingBytes += bytes?.readableBytes ?? 0
+      if pendingBytes > services.maxRequestBytes + 5, !clientPaused, let context {
+        // Enough is buffered to decide on the call; read more once it is forwarding.
+        clientPaused = true
+        context.channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in }
+      }
       if phase == .admitting { checkOwnerIfReady() }
     case .forwarding:
       if let bytes, case .tooLarge(let size) = framer.consume(bytes) { return refuseTooLarge(size) }
@@ -265,13 +277,11 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
   private func clientWentAway() {
     guard phase != .done else { return }
     complete(code: 1)
-    abandonUpstream()
   }
 
   private func deadlineExpired(budget: Duration) {
     guard phase != .done else { return }
     finish(code: 4, message: "deadline of \(GatewayTelemetry.milliseconds(budget)) ms exceeded")
-    abandonUpstream()
   }
 
   /// Resets the upstream stream without hearing back from it.
@@ -320,6 +330,10 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         self.upstream = channel
         self.phase = .forwarding
+        if self.clientPaused, let context = self.context {
+          self.clientPaused = false
+          context.channel.setOption(ChannelOptions.autoRead, value: true).assumeIsolated().whenSuccess { context.channel.read() }
+        }
         self.writeUpstream(.headers(.init(headers: self.upstreamHeaders(route: route), endStream: self.requestEndedBeforeBody)), flush: false)
         let frames = self.pending
         self.pending.removeAll()
@@ -392,11 +406,17 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
       retained = nil
       // The call is complete before its last frame goes out: writing it closes the client
       // stream, and that must not read as the client going away.
-      if endStream { complete(code: Int(headers.first(name: "grpc-status") ?? "") ?? 2) }
+      if endStream {
+        upstreamEnded = true
+        complete(code: Int(headers.first(name: "grpc-status") ?? "") ?? 2)
+      }
       context.write(wrapOutboundOut(.headers(.init(headers: outgoing, endStream: endStream))), promise: nil)
       if endStream { context.flush() }
     } else {
-      if endStream { complete(code: Int(headers.first(name: "grpc-status") ?? "") ?? 2) }
+      if endStream {
+        upstreamEnded = true
+        complete(code: Int(headers.first(name: "grpc-status") ?? "") ?? 2)
+      }
       context.writeAndFlush(wrapOutboundOut(.headers(.init(headers: headers, endStream: endStream))), promise: nil)
     }
   }
@@ -404,7 +424,10 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
   func upstreamResponseData(_ data: HTTP2Frame.FramePayload.Data) {
     guard phase == .forwarding, let context else { return }
     if data.endStream {
-      complete(code: 0)
+      // A gRPC response ends with trailers; one that ends in data carries no status.
+      upstreamEnded = true
+      failureDetail = "the upstream ended the response without trailers"
+      complete(code: 13)
       context.writeAndFlush(wrapOutboundOut(.data(data)), promise: nil)
       return
     }
@@ -433,8 +456,8 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     if retryPossible() {
       return retry(reason: reason)
     }
-    let where_ = pool.map { "upstream \($0.name)" } ?? "the upstream"
-    finish(code: 14, message: "\(where_) is unavailable: \(reason)")
+    failureDetail = reason
+    finish(code: 14, message: "upstream \(pool?.name ?? "pool") is unavailable")
   }
 
   private func retryPossible() -> Bool {
@@ -490,6 +513,7 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
     pending.removeAll()
     retained = nil
+    if !upstreamEnded { abandonUpstream() }
     services.telemetry.record(
       CallRecord(
         transport: "grpc", route: route?.path ?? "unrouted", code: code,
@@ -497,7 +521,8 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
         principalClass: caller?.principalClass ?? "unauthenticated", keyID: caller?.keyID,
         subject: caller?.principal.subject, client: clientAddress,
         limiter: decision?.outcome.rawValue ?? "not_checked",
-        upstream: target.map { "\(pool?.name ?? "?")@\($0)" }, attempts: attempts, httpStatus: nil))
+        upstream: target.map { "\(pool?.name ?? "?")@\($0)" }, attempts: attempts, httpStatus: nil,
+        detail: failureDetail))
   }
 }
 

@@ -55,15 +55,13 @@ final class GRPCProxyServer: Sendable {
     }
   }
 
-  var openConnections: Int { connections.withLock { $0.count } }
-
-  /// Asks every client connection to finish: HTTP/2 GOAWAY lets calls in flight complete
-  /// while new ones go elsewhere.
+  /// Closes every client connection, once calls in flight had their grace period.
   func closeConnections() {
     let open = connections.withLock { Array($0.values) }
     for channel in open { channel.close(mode: .all, promise: nil) }
   }
 
+  /// Tells every client to open no new streams here (HTTP/2 GOAWAY); calls in flight finish.
   func sendGoAway() {
     let open = connections.withLock { Array($0.values) }
     for channel in open {

@@ -95,21 +95,22 @@ enum GRPCWire {
   }
 
   /// The string at `path` (field numbers, outermost first) of a serialized protobuf
-  /// message, reading only as far as needed. Nil when absent or not a string.
+  /// message, as a parser would see it: a repeated embedded message is merged, so the last
+  /// value found in any of its copies wins. Nil when absent or not a string.
   static func string(atFieldPath path: [Int], in bytes: ByteBufferView) -> String? {
-    var view = bytes
-    for (depth, field) in path.enumerated() {
-      guard let value = lengthDelimitedField(field, in: view) else { return nil }
-      if depth == path.count - 1 { return String(validating: Array(value), as: UTF8.self) }
-      view = value
+    guard let field = path.first else { return nil }
+    let occurrences = lengthDelimitedFields(field, in: bytes)
+    if path.count == 1 {
+      return occurrences.last.flatMap { String(validating: Array($0), as: UTF8.self) }
     }
-    return nil
+    let rest = Array(path.dropFirst())
+    return occurrences.reversed().lazy.compactMap { string(atFieldPath: rest, in: $0) }.first
   }
 
-  /// The last occurrence of a length-delimited field, as protobuf's "last one wins" rule says.
-  private static func lengthDelimitedField(_ number: Int, in bytes: ByteBufferView) -> ByteBufferView? {
+  /// Every occurrence of a length-delimited field, in order.
+  private static func lengthDelimitedFields(_ number: Int, in bytes: ByteBufferView) -> [ByteBufferView] {
     var index = bytes.startIndex
-    var found: ByteBufferView?
+    var found: [ByteBufferView] = []
     func varint() -> UInt64? {
       var result: UInt64 = 0
       var shift: UInt64 = 0
@@ -137,7 +138,7 @@ enum GRPCWire {
       case 2:
         guard let length = varint(), length <= UInt64(bytes.distance(from: index, to: bytes.endIndex)) else { return found }
         let end = bytes.index(index, offsetBy: Int(length))
-        if fieldNumber == number { found = bytes[index..<end] }
+        if fieldNumber == number { found.append(bytes[index..<end]) }
         index = end
       default:
         return found

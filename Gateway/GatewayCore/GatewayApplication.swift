@@ -95,7 +95,7 @@ public final class GatewayApplication: Service, Sendable {
         health: pools.health)
       let services = GatewayServices(
         routes: routes, admission: admission, pools: pools, gatewayPool: gatewayPool, telemetry: telemetry,
-        maxRequestBytes: settings.maxRequestBytes ?? GatewayConfig.defaultMaxRequestBytes,
+        maxRequestBytes: settings.maxRequestBytes ?? config.service.maxRequestBytes,
         retry: settings.retry ?? GatewayConfig.Retry())
       let proxy = GRPCProxyServer(services: services, group: self.group)
       let json = JSONGatewayServer(services: services, healthSummary: { UpstreamHealthSummary(pools: self.pools) }, health: health)
@@ -145,6 +145,7 @@ public final class GatewayApplication: Service, Sendable {
       logger.notice("gateway shutting down: no new connections; finishing calls in flight")
       grpcChannel.close(promise: nil)
       httpChannel.close(promise: nil)
+      proxy.sendGoAway()
       let deadline = ContinuousClock.now + config.service.shutdownGracePeriod
       while services.callsInFlight > 0, ContinuousClock.now < deadline {
         try? await Task.sleep(for: .milliseconds(20))

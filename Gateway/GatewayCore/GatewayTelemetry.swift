@@ -17,6 +17,8 @@ struct CallRecord {
   var upstream: String?
   var attempts: Int
   var httpStatus: Int?
+  /// What went wrong upstream, for operators (never sent to the client).
+  var detail: String? = nil
 }
 
 /// The access log (one line per call, never a credential) and Prometheus metrics by route,
@@ -67,6 +69,7 @@ public final class GatewayTelemetry: Sendable {
     if let upstream = call.upstream { metadata["upstream"] = "\(upstream)" }
     if call.attempts > 1 { metadata["attempts"] = "\(call.attempts)" }
     if let httpStatus = call.httpStatus { metadata["http_status"] = "\(httpStatus)" }
+    if let detail = call.detail { metadata["error"] = "\(detail)" }
     logger.info("call", metadata: metadata)
   }
 

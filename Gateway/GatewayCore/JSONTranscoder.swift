@@ -111,7 +111,8 @@ struct JSONTranscoder: Sendable {
     let caller: Caller
     switch authenticated {
     case .failure(let failure):
-      return refusal(CallAdmission.failure(failure), extras: extras, record: &record)
+      let refused = admission.refuse(failure, clientAddress: request.clientAddress, method: resolved.method, path: resolved.path)
+      return refusal(refused, extras: extras, record: &record)
     case .success(let found):
       caller = found
     }
@@ -129,11 +130,6 @@ struct JSONTranscoder: Sendable {
       return refusal(CallAdmission.refusal(for: decision, path: resolved.path), extras: extras, record: &record)
     }
 
-    guard request.body.count <= services.maxRequestBytes else {
-      return error(
-        code: 8, message: "the request body of \(request.body.count) bytes is larger than the limit of \(services.maxRequestBytes) bytes",
-        record: &record, status: .payloadTooLarge, extras: extras)
-    }
     let message: Data
     do {
       let includeQuery = request.method == .GET || request.method == .DELETE
@@ -153,6 +149,7 @@ struct JSONTranscoder: Sendable {
 
     let outcome = await call(resolved, message: message, caller: caller, requestID: requestID, record: &record, eventLoop: eventLoop)
     record.code = outcome.code
+    record.detail = outcome.detail
     guard outcome.code == 0, let body = outcome.body else {
       return error(code: outcome.code, message: outcome.message, record: &record, extras: extras, details: outcome.statusDetails)
     }
@@ -170,12 +167,12 @@ struct JSONTranscoder: Sendable {
     eventLoop: any EventLoop
   ) async -> UnaryOutcome {
     guard let pool = services.pool(for: route.target) else {
-      return UnaryOutcome(code: 14, message: "no upstream pool for \(route.path)", body: nil, statusDetails: nil, sawHeaders: false)
+      return UnaryOutcome(code: 14, message: "no upstream pool for \(route.path)", body: nil, statusDetails: nil, detail: nil)
     }
     guard pool.reserve() else {
       return UnaryOutcome(
         code: 14, message: "upstream pool \(pool.name) is at its limit of \(pool.maxConcurrentRequests) concurrent calls",
-        body: nil, statusDetails: nil, sawHeaders: false)
+        body: nil, statusDetails: nil, detail: nil)
     }
     services.callStarted()
     defer {
@@ -185,12 +182,12 @@ struct JSONTranscoder: Sendable {
     let deadline = ContinuousClock.now + route.timeout
     let maxAttempts = route.method.idempotent ? services.retry.maxAttempts : 1
     var failed: ServiceAddress?
-    var outcome = UnaryOutcome(code: 14, message: "not attempted", body: nil, statusDetails: nil, sawHeaders: false)
+    var outcome = UnaryOutcome(code: 14, message: "not attempted", body: nil, statusDetails: nil, detail: nil)
     let token = services.admission.identityToken(for: caller)
     for attempt in 1...maxAttempts {
       let remaining = deadline - ContinuousClock.now
       guard remaining > .zero else {
-        return UnaryOutcome(code: 4, message: "deadline exceeded", body: nil, statusDetails: nil, sawHeaders: false)
+        return UnaryOutcome(code: 4, message: "deadline exceeded", body: nil, statusDetails: nil, detail: nil)
       }
       let target = pool.pickTarget(excluding: failed)
       record.attempts = attempt
@@ -215,7 +212,10 @@ struct JSONTranscoder: Sendable {
             message: ByteBuffer(bytes: message), timeout: .nanoseconds(nanoseconds))
         }.get()
       } catch {
-        outcome = UnaryOutcome(code: 14, message: "\(error)", body: nil, statusDetails: nil, sawHeaders: false)
+        outcome = UnaryOutcome(code: 14, message: "upstream unavailable", body: nil, statusDetails: nil, detail: "\(error)")
+      }
+      if outcome.code == 14, outcome.detail != nil {
+        outcome.message = "upstream \(pool.name) is unavailable"
       }
       guard outcome.code == 14, attempt < maxAttempts else { return outcome }
       failed = target

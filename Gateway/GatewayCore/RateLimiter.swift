@@ -110,7 +110,11 @@ public final class RateLimiter: Sendable {
       }
 
       bucket.tokens -= 1
-      if state.buckets.count >= Self.maximumBuckets { Self.evictFullBuckets(&state, now: now) }
+      if state.buckets.count >= Self.maximumBuckets {
+        Self.evictFullBuckets(&state, now: now)
+        // Every bucket in use: forgetting them all bounds memory at the price of a fresh burst.
+        if state.buckets.count >= Self.maximumBuckets { state.buckets.removeAll(keepingCapacity: true) }
+      }
       state.buckets[key] = bucket
       return Decision(
         outcome: .allowed, limit: limit.burst, remaining: Int(bucket.tokens.rounded(.down)),
@@ -128,7 +132,8 @@ public final class RateLimiter: Sendable {
     let limits = state.limits
     state.buckets = state.buckets.filter { key, bucket in
       let routeClass = key.split(separator: "|", maxSplits: 2).dropFirst().first.map(String.init) ?? ""
-      guard let limit = limits.classes[routeClass] ?? limits.anonymousClasses?[routeClass] else { return false }
+      let anonymous = key.hasPrefix("anon|")
+      guard let limit = (anonymous ? limits.anonymousClasses?[routeClass] : nil) ?? limits.classes[routeClass] else { return false }
       return bucket.tokens + (now - bucket.updated) * limit.ratePerSecond < Double(limit.burst)
     }
   }

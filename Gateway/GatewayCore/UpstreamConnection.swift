@@ -35,21 +35,25 @@ final class UpstreamConnection {
         }
       }
       return promise.futureResult
-    }.flatMapErrorThrowing { error in
-      // A connection that refuses new streams (GOAWAY, closing) is replaced for the next call.
-      if case .ready(let channel, _) = self.state {
-        self.state = .idle
-        channel.close(promise: nil)
-      }
-      throw error
     }.nonisolated()
   }
 
   func close() {
-    if case .ready(let channel, _) = state {
+    switch state {
+    case .ready(let channel, _):
       channel.close(promise: nil)
+    case .connecting(let waiters):
+      for waiter in waiters { waiter.fail(ChannelError.ioOnClosedChannel) }
+    case .idle:
+      break
     }
     state = .idle
+  }
+
+  /// The upstream is going away (GOAWAY): calls in flight finish on this connection, new
+  /// ones open another.
+  fileprivate func retire(_ channel: any Channel) {
+    if case .ready(let current, _) = state, current === channel { state = .idle }
   }
 
   private func multiplexer() -> EventLoopFuture<NIOHTTP2Handler.StreamMultiplexer> {
@@ -71,6 +75,7 @@ final class UpstreamConnection {
 
   private func connect() {
     let multiplexerPromise = eventLoop.makePromise(of: NIOHTTP2Handler.StreamMultiplexer.self)
+    let bound = NIOLoopBound(self, eventLoop: eventLoop)
     var connection = NIOHTTP2Handler.ConnectionConfiguration()
     connection.initialSettings = [
       HTTP2Setting(parameter: .maxConcurrentStreams, value: 1000),
@@ -82,12 +87,13 @@ final class UpstreamConnection {
     let bootstrap = ClientBootstrap(group: eventLoop)
       .connectTimeout(Self.connectTimeout)
       .channelOption(.socketOption(.tcp_nodelay), value: 1)
-      .channelInitializer { [connection, stream] channel in
+      .channelInitializer { [connection, stream, bound] channel in
         channel.eventLoop.makeCompletedFuture {
           try channel.pipeline.syncOperations.addHandler(FlushCoalescingHandler())
           let multiplexer = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
             mode: .client, connectionConfiguration: connection, streamConfiguration: stream,
             inboundStreamInitializer: { channel in channel.close() })
+          try channel.pipeline.syncOperations.addHandler(GoAwayObserver(connection: bound.value))
           multiplexerPromise.succeed(multiplexer)
         }
       }
@@ -107,5 +113,25 @@ final class UpstreamConnection {
         for waiter in waiters { waiter.fail(error) }
       }
     }
+  }
+}
+
+/// Sees the connection-level frames that pass the HTTP/2 handler and retires the connection
+/// when the upstream announces it is going away.
+private final class GoAwayObserver: ChannelInboundHandler, RemovableChannelHandler {
+  typealias InboundIn = HTTP2Frame
+  typealias InboundOut = HTTP2Frame
+
+  private weak var connection: UpstreamConnection?
+
+  init(connection: UpstreamConnection) {
+    self.connection = connection
+  }
+
+  func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    if case .goAway = unwrapInboundIn(data).payload {
+      connection?.retire(context.channel)
+    }
+    context.fireChannelRead(data)
   }
 }

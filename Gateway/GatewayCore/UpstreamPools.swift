@@ -24,7 +24,7 @@ public final class UpstreamPool: Sendable {
 
   /// Reserves a slot for one call, or nil when the pool is at its cap.
   func reserve() -> Bool {
-    let (reserved, _) = inFlight.wrappingAdd(1, ordering: .relaxed)
+    let reserved = inFlight.wrappingAdd(1, ordering: .relaxed).newValue
     if reserved > maxConcurrentRequests {
       inFlight.wrappingSubtract(1, ordering: .relaxed)
       return false

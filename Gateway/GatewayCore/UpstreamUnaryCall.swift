@@ -11,8 +11,8 @@ struct UnaryOutcome: Sendable {
   var body: ByteBuffer?
   /// `grpc-status-details-bin`, decoded from base64.
   var statusDetails: [UInt8]?
-  /// Whether any response headers arrived (a retry is then no longer safe).
-  var sawHeaders: Bool
+  /// What went wrong, for the access log.
+  var detail: String?
 }
 
 /// Sends one serialized request on an upstream stream and collects the response message and
@@ -23,36 +23,43 @@ final class UpstreamUnaryCall: ChannelInboundHandler, RemovableChannelHandler {
 
   private let promise: EventLoopPromise<UnaryOutcome>
   private var responseBuffer = ByteBuffer()
-  private var sawHeaders = false
-  private var done = false
+  private(set) var done = false
   private var status: (code: Int, message: String, details: [UInt8]?)?
 
   init(promise: EventLoopPromise<UnaryOutcome>) {
     self.promise = promise
   }
 
+  /// The deadline covers connecting too; when it passes the call ends as DEADLINE_EXCEEDED
+  /// before its stream is reset, so the reset cannot turn it into UNAVAILABLE.
   static func start(
     connection: UpstreamConnection, headers: HPACKHeaders, message: ByteBuffer, timeout: TimeAmount
   ) -> EventLoopFuture<UnaryOutcome> {
     let eventLoop = connection.eventLoop
     let promise = eventLoop.makePromise(of: UnaryOutcome.self)
     let handler = UpstreamUnaryCall(promise: promise)
+    var stream: (any Channel)?
+    let timer = eventLoop.assumeIsolated().scheduleTask(in: timeout) {
+      handler.end(UnaryOutcome(code: 4, message: "deadline exceeded", body: nil, statusDetails: nil, detail: nil))
+      stream?.close(promise: nil)
+    }
+    promise.futureResult.whenComplete { _ in timer.cancel() }
     connection.openStream(handler).assumeIsolated().whenComplete { result in
       switch result {
       case .success(let channel):
+        guard !handler.done else {
+          channel.close(promise: nil)
+          return
+        }
+        stream = channel
         var framed = channel.allocator.buffer(capacity: message.readableBytes + 5)
         framed.writeInteger(UInt8(0))
         framed.writeInteger(UInt32(message.readableBytes))
         framed.writeImmutableBuffer(message)
         channel.write(HTTP2Frame.FramePayload.headers(.init(headers: headers, endStream: false)), promise: nil)
         channel.writeAndFlush(HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(framed), endStream: true)), promise: nil)
-        let timer = eventLoop.scheduleTask(in: timeout) {
-          channel.close(promise: nil)
-          promise.succeed(UnaryOutcome(code: 4, message: "deadline exceeded", body: nil, statusDetails: nil, sawHeaders: true))
-        }
-        promise.futureResult.whenComplete { _ in timer.cancel() }
       case .failure(let error):
-        promise.succeed(UnaryOutcome(code: 14, message: "cannot reach \(connection.target): \(error)", body: nil, statusDetails: nil, sawHeaders: false))
+        handler.fail("cannot reach \(connection.target): \(error)")
       }
     }
     return promise.futureResult
@@ -61,7 +68,6 @@ final class UpstreamUnaryCall: ChannelInboundHandler, RemovableChannelHandler {
   func channelRead(context: ChannelHandlerContext, data: NIOAny) {
     switch unwrapInboundIn(data) {
     case .headers(let frame):
-      sawHeaders = true
       if let code = frame.headers.first(name: "grpc-status").flatMap(Int.init) {
         let details = frame.headers.first(name: "grpc-status-details-bin").flatMap(Self.decodeBase64)
         status = (code, GRPCWire.percentDecode(frame.headers.first(name: "grpc-message") ?? ""), details)
@@ -88,17 +94,22 @@ final class UpstreamUnaryCall: ChannelInboundHandler, RemovableChannelHandler {
     context.close(promise: nil)
   }
 
-  private func fail(_ reason: String) {
+  /// The upstream failed; the client hears only that it is unavailable, the log the reason.
+  func fail(_ reason: String) {
+    end(UnaryOutcome(code: 14, message: "upstream unavailable", body: nil, statusDetails: nil, detail: reason))
+  }
+
+  func end(_ outcome: UnaryOutcome) {
     guard !done else { return }
     done = true
-    promise.succeed(UnaryOutcome(code: 14, message: reason, body: nil, statusDetails: nil, sawHeaders: sawHeaders))
+    promise.succeed(outcome)
   }
 
   private func finish() {
     guard !done else { return }
     done = true
     guard let status else {
-      promise.succeed(UnaryOutcome(code: 13, message: "the upstream sent no grpc-status", body: nil, statusDetails: nil, sawHeaders: true))
+      promise.succeed(UnaryOutcome(code: 13, message: "the upstream sent no grpc-status", body: nil, statusDetails: nil, detail: nil))
       return
     }
     var body: ByteBuffer?
@@ -107,12 +118,12 @@ final class UpstreamUnaryCall: ChannelInboundHandler, RemovableChannelHandler {
         let length: UInt32 = responseBuffer.readInteger(), flag == 0,
         let message = responseBuffer.readSlice(length: Int(length))
       else {
-        promise.succeed(UnaryOutcome(code: 13, message: "the upstream sent a malformed response message", body: nil, statusDetails: nil, sawHeaders: true))
+        promise.succeed(UnaryOutcome(code: 13, message: "the upstream sent a malformed response message", body: nil, statusDetails: nil, detail: nil))
         return
       }
       body = message
     }
-    promise.succeed(UnaryOutcome(code: status.code, message: status.message, body: body, statusDetails: status.details, sawHeaders: true))
+    promise.succeed(UnaryOutcome(code: status.code, message: status.message, body: body, statusDetails: status.details, detail: nil))
   }
 
   private static func decodeBase64(_ text: String) -> [UInt8]? {

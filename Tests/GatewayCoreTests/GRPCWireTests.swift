@@ -38,6 +38,13 @@ import Testing
     #expect(GRPCWire.string(atFieldPath: [1], in: ByteBuffer(bytes: request).readableBytesView) == "b")
   }
 
+  /// `profile { user_id: "victim" } profile { }` parses as one merged profile for "victim".
+  @Test func repeatedEmbeddedMessagesMergeLikeAParser() {
+    let victim: [UInt8] = [0x0A, 6] + Array("victim".utf8)
+    let request: [UInt8] = [0x0A, UInt8(victim.count)] + victim + [0x0A, 0]
+    #expect(GRPCWire.string(atFieldPath: [1, 1], in: ByteBuffer(bytes: request).readableBytesView) == "victim")
+  }
+
   @Test func truncatedMessagesDoNotCrash() {
     let request: [UInt8] = [0x0A, 50, 0x61]
     #expect(GRPCWire.string(atFieldPath: [1], in: ByteBuffer(bytes: request).readableBytesView) == nil)
