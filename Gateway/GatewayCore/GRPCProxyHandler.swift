@@ -514,15 +514,24 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
     pending.removeAll()
     retained = nil
     if !upstreamEnded { abandonUpstream() }
-    services.telemetry.record(
-      CallRecord(
+    let record = CallRecord(
         transport: "grpc", route: route?.path ?? "unrouted", code: code,
         duration: ContinuousClock.now - startedClock, requestID: requestID,
         principalClass: caller?.principalClass ?? "unauthenticated", keyID: caller?.keyID,
         subject: caller?.principal.subject, client: clientAddress,
         limiter: decision?.outcome.rawValue ?? "not_checked",
         upstream: target.map { "\(pool?.name ?? "?")@\($0)" }, attempts: attempts, httpStatus: nil,
-        detail: failureDetail))
+        detail: failureDetail)
+    // Logged after the response's last frame has gone out, so the caller does not wait for
+    // it: the final frame is written after this returns, and its flush is itself deferred to
+    // a task (FlushCoalescingHandler), so queue behind that one.
+    let telemetry = services.telemetry
+    if let context {
+      let eventLoop = context.eventLoop
+      eventLoop.execute { eventLoop.execute { telemetry.record(record) } }
+    } else {
+      telemetry.record(record)
+    }
   }
 }
 
