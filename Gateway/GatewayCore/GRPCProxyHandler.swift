@@ -296,7 +296,7 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
   private func startUpstream() {
     guard let route, let context else { return }
-    guard let pool = services.pool(for: route.target) else {
+    guard let pool = services.pool(for: route) else {
       return finish(code: 14, message: "no upstream pool for \(route.path)")
     }
     self.pool = pool

@@ -90,11 +90,15 @@ public final class GatewayApplication: Service, Sendable {
         ports.set(.failure(error))
         throw error
       }
+      let internalTarget = "127.0.0.1:\(internalPorts.grpc)"
       let gatewayPool = try UpstreamPool(
-        GatewayConfig.Upstream(name: "gateway", targets: ["127.0.0.1:\(internalPorts.grpc)"], required: false),
+        GatewayConfig.Upstream(name: "gateway", targets: [internalTarget], required: false), health: pools.health)
+      let openGatewayPool = try UpstreamPool(
+        GatewayConfig.Upstream(name: "gateway-open", targets: [internalTarget], required: false, maxConcurrentRequests: 256),
         health: pools.health)
       let services = GatewayServices(
-        routes: routes, admission: admission, pools: pools, gatewayPool: gatewayPool, telemetry: telemetry,
+        routes: routes, admission: admission, pools: pools, gatewayPool: gatewayPool, openGatewayPool: openGatewayPool,
+        telemetry: telemetry,
         maxRequestBytes: settings.maxRequestBytes ?? config.service.maxRequestBytes,
         retry: settings.retry ?? GatewayConfig.Retry())
       let proxy = GRPCProxyServer(services: services, group: self.group)

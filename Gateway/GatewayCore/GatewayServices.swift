@@ -11,6 +11,9 @@ public final class GatewayServices: Sendable {
   public let pools: UpstreamPools
   /// The gateway's own gRPC services (admin API, reflection, health), reached like an upstream.
   public let gatewayPool: UpstreamPool
+  /// The same services for anonymous callers (health, reflection), with a cap of their own so
+  /// that long-lived anonymous streams cannot take the admin API's slots.
+  public let openGatewayPool: UpstreamPool
   public let telemetry: GatewayTelemetry
   public let maxRequestBytes: Int
   public let retry: GatewayConfig.Retry
@@ -23,20 +26,21 @@ public final class GatewayServices: Sendable {
 
   init(
     routes: RouteTable, admission: CallAdmission, pools: UpstreamPools, gatewayPool: UpstreamPool,
-    telemetry: GatewayTelemetry, maxRequestBytes: Int, retry: GatewayConfig.Retry
+    openGatewayPool: UpstreamPool, telemetry: GatewayTelemetry, maxRequestBytes: Int, retry: GatewayConfig.Retry
   ) {
     self.routes = routes
     self.admission = admission
     self.pools = pools
     self.gatewayPool = gatewayPool
+    self.openGatewayPool = openGatewayPool
     self.telemetry = telemetry
     self.maxRequestBytes = maxRequestBytes
     self.retry = retry
   }
 
-  func pool(for target: RouteTable.ResolvedRoute.Target) -> UpstreamPool? {
-    switch target {
-    case .gateway: gatewayPool
+  func pool(for route: RouteTable.ResolvedRoute) -> UpstreamPool? {
+    switch route.target {
+    case .gateway: route.method.access == .open ? openGatewayPool : gatewayPool
     case .pool(let name): pools.pools[name]
     }
   }

@@ -166,7 +166,7 @@ struct JSONTranscoder: Sendable {
     _ route: RouteTable.ResolvedRoute, message: Data, caller: Caller, requestID: String, record: inout CallRecord,
     eventLoop: any EventLoop
   ) async -> UnaryOutcome {
-    guard let pool = services.pool(for: route.target) else {
+    guard let pool = services.pool(for: route) else {
       return UnaryOutcome(code: 14, message: "no upstream pool for \(route.path)", body: nil, statusDetails: nil, detail: nil)
     }
     guard pool.reserve() else {

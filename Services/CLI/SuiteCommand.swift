@@ -61,7 +61,8 @@ struct SuiteCommand: AsyncParsableCommand {
     var portOffset: Int = 0
 
     func validate() throws {
-      guard (0...10_000).contains(portOffset) else { throw ValidationError("--port-offset must be between 0 and 10000") }
+      // 15000 keeps the highest port (profile-service, 50052) below 65536.
+      guard (0...15_000).contains(portOffset) else { throw ValidationError("--port-offset must be between 0 and 15000") }
     }
 
     func run() async throws {
