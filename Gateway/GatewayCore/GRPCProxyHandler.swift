@@ -131,7 +131,7 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
   private func receiveRequestHeaders(_ headers: HPACKHeaders, endStream: Bool) {
     requestHeaders = headers
     services.callStarted()
-    requestID = GatewayServices.acceptableRequestID(headers.first(name: "x-request-id")) ?? GatewayServices.newRequestID()
+    requestID = RequestContext.acceptable(headers.first(name: "x-request-id")) ?? GatewayServices.newRequestID()
     requestEnded = endStream
     phase = .admitting
 
@@ -159,7 +159,7 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
       }
       budget = min(budget, timeout)
     }
-    deadline = started + .nanoseconds(Int64(budget.components.seconds) * 1_000_000_000 + budget.components.attoseconds / 1_000_000_000)
+    deadline = started + TimeAmount(budget)
     if let context {
       let limit = budget
       deadlineTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
@@ -281,7 +281,7 @@ final class GRPCProxyHandler: ChannelInboundHandler, RemovableChannelHandler {
 
   private func deadlineExpired(budget: Duration) {
     guard phase != .done else { return }
-    finish(code: 4, message: "deadline of \(GatewayTelemetry.milliseconds(budget)) ms exceeded")
+    finish(code: 4, message: "deadline of \(budget.millisecondsText) ms exceeded")
   }
 
   /// Resets the upstream stream without hearing back from it.

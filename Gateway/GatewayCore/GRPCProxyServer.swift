@@ -16,14 +16,8 @@ final class GRPCProxyServer: Sendable {
   }
 
   func bind(host: String, port: Int) async throws -> any Channel {
-    var connection = NIOHTTP2Handler.ConnectionConfiguration()
-    connection.initialSettings = [
-      HTTP2Setting(parameter: .maxConcurrentStreams, value: 1000),
-      HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
-      HTTP2Setting(parameter: .maxHeaderListSize, value: 1 << 16),
-    ]
-    var stream = NIOHTTP2Handler.StreamConfiguration()
-    stream.targetWindowSize = 1 << 20
+    let connection = HTTP2Settings.connection
+    let stream = HTTP2Settings.stream
     let services = self.services
     return try await ServerBootstrap(group: group)
       .serverChannelOption(.backlog, value: 256)

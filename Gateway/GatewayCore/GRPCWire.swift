@@ -85,7 +85,7 @@ enum GRPCWire {
   /// Encodes a timeout in at most eight digits, rounding up so an upstream never gets less
   /// time than remains.
   static func encodeTimeout(_ duration: Duration) -> String {
-    let nanoseconds = max(0, duration.components.seconds) * 1_000_000_000 + max(0, duration.components.attoseconds / 1_000_000_000)
+    let nanoseconds = max(0, TimeAmount(duration).nanoseconds)
     let units: [(Int64, String)] = [(1, "n"), (1000, "u"), (1_000_000, "m"), (1_000_000_000, "S"), (60_000_000_000, "M"), (3_600_000_000_000, "H")]
     for (scale, unit) in units {
       let amount = (nanoseconds + scale - 1) / scale

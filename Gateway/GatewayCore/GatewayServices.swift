@@ -81,12 +81,4 @@ public final class GatewayServices: Sendable {
     let count = requestCounter.wrappingAdd(1, ordering: .relaxed).newValue
     return "\(requestIDPrefix)-\(String(count, radix: 16))"
   }
-
-  /// A request id from the client is kept when it is reasonable to log and pass on.
-  static func acceptableRequestID(_ value: String?) -> String? {
-    guard let value, !value.isEmpty, value.utf8.count <= 128,
-      value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
-    else { return nil }
-    return value
-  }
 }

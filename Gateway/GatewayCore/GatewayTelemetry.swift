@@ -1,4 +1,6 @@
 import Logging
+import LoyaltyRuntime
+import NIOCore
 import Metrics
 import Synchronization
 
@@ -57,11 +59,11 @@ public final class GatewayTelemetry: Sendable {
       timers[timerKey] = timer
       return timer
     }
-    timer.recordNanoseconds(call.duration.components.seconds * 1_000_000_000 + call.duration.components.attoseconds / 1_000_000_000)
+    timer.recordNanoseconds(TimeAmount(call.duration).nanoseconds)
 
     var metadata: Logger.Metadata = [
       "request_id": "\(call.requestID)", "transport": "\(call.transport)", "method": "\(call.route)",
-      "status": "\(status)", "duration_ms": "\(Self.milliseconds(call.duration))",
+      "status": "\(status)", "duration_ms": "\(call.duration.millisecondsText)",
       "principal_class": "\(call.principalClass)", "client": "\(call.client)", "limiter": "\(call.limiter)",
     ]
     if let keyID = call.keyID { metadata["key_id"] = "\(keyID)" }
@@ -71,11 +73,6 @@ public final class GatewayTelemetry: Sendable {
     if let httpStatus = call.httpStatus { metadata["http_status"] = "\(httpStatus)" }
     if let detail = call.detail { metadata["error"] = "\(detail)" }
     logger.info("call", metadata: metadata)
-  }
-
-  static func milliseconds(_ duration: Duration) -> String {
-    let micros = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
-    return "\(micros / 1000).\(String(micros % 1000 + 1000).dropFirst())"
   }
 
   /// gRPC status names as used in metrics labels ("ok", "unavailable", ...).

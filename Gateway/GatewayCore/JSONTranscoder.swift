@@ -33,7 +33,7 @@ struct JSONTranscoder: Sendable {
 
   func handle(_ request: JSONRequest, on eventLoop: any EventLoop) async -> JSONResponse {
     let started = ContinuousClock.now
-    let requestID = GatewayServices.acceptableRequestID(request.headers.first(name: "x-request-id")) ?? GatewayServices.newRequestID()
+    let requestID = RequestContext.acceptable(request.headers.first(name: "x-request-id")) ?? GatewayServices.newRequestID()
     let (path, query) = Self.split(request.uri)
     var record = CallRecord(
       transport: "http", route: "unrouted", code: 0, duration: .zero, requestID: requestID,
@@ -202,14 +202,13 @@ struct JSONTranscoder: Sendable {
       headers.add(name: "grpc-timeout", value: GRPCWire.encodeTimeout(remaining))
       headers.add(name: "x-request-id", value: requestID)
       headers.add(name: InternalIdentity.metadataKey, value: token)
-      let nanoseconds = remaining.components.seconds * 1_000_000_000 + remaining.components.attoseconds / 1_000_000_000
       let pools = services.pools
       let requestHeaders = headers
       do {
         outcome = try await eventLoop.flatSubmit {
           UpstreamUnaryCall.start(
             connection: pools.connection(to: target, on: eventLoop), headers: requestHeaders,
-            message: ByteBuffer(bytes: message), timeout: .nanoseconds(nanoseconds))
+            message: ByteBuffer(bytes: message), timeout: TimeAmount(remaining))
         }.get()
       } catch {
         outcome = UnaryOutcome(code: 14, message: "upstream unavailable", body: nil, statusDetails: nil, detail: "\(error)")

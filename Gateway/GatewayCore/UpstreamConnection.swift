@@ -76,14 +76,8 @@ final class UpstreamConnection {
   private func connect() {
     let multiplexerPromise = eventLoop.makePromise(of: NIOHTTP2Handler.StreamMultiplexer.self)
     let bound = NIOLoopBound(self, eventLoop: eventLoop)
-    var connection = NIOHTTP2Handler.ConnectionConfiguration()
-    connection.initialSettings = [
-      HTTP2Setting(parameter: .maxConcurrentStreams, value: 1000),
-      HTTP2Setting(parameter: .initialWindowSize, value: 1 << 20),
-      HTTP2Setting(parameter: .maxHeaderListSize, value: 1 << 16),
-    ]
-    var stream = NIOHTTP2Handler.StreamConfiguration()
-    stream.targetWindowSize = 1 << 20
+    let connection = HTTP2Settings.connection
+    let stream = HTTP2Settings.stream
     let bootstrap = ClientBootstrap(group: eventLoop)
       .connectTimeout(Self.connectTimeout)
       .channelOption(.socketOption(.tcp_nodelay), value: 1)

@@ -8,6 +8,23 @@ import Synchronization
 public enum RequestContext {
   public static let metadataKey = "x-request-id"
   @TaskLocal public static var requestID: String?
+
+  /// A caller's request id, when short and printable, so logs cannot be forged or flooded.
+  public static func acceptable(_ value: String?) -> String? {
+    guard let value, !value.isEmpty, value.utf8.count <= 128, value.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+      return nil
+    }
+    return value
+  }
+}
+
+extension Duration {
+  /// Milliseconds with three decimals, as log lines show durations.
+  public var millisecondsText: String {
+    let micros = components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000
+    let fraction = String(micros % 1000)
+    return "\(micros / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+  }
 }
 
 extension Logger {
@@ -49,7 +66,7 @@ public struct ObservabilityInterceptor: ServerInterceptor {
         "rpc",
         metadata: [
           "method": "\(method)", "status": "\(status)",
-          "duration_ms": "\(Self.milliseconds(elapsed))",
+          "duration_ms": "\(elapsed.millisecondsText)",
         ])
     }
 
@@ -83,23 +100,11 @@ public struct ObservabilityInterceptor: ServerInterceptor {
   }
 
   /// Milliseconds with three decimals, e.g. `0.412`.
-  static func milliseconds(_ duration: Duration) -> String {
-    let micros = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
-    let fraction = String(micros % 1000)
-    return "\(micros / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
-  }
-
   static func requestID(from metadata: Metadata) -> String {
-    for value in metadata[stringValues: RequestContext.metadataKey] where Self.isAcceptable(value) {
-      return value
+    for value in metadata[stringValues: RequestContext.metadataKey] {
+      if let accepted = RequestContext.acceptable(value) { return accepted }
     }
     return UUID().uuidString.lowercased()
-  }
-
-  /// Keeps caller ids that are short and printable, so logs cannot be forged or flooded.
-  private static func isAcceptable(_ value: String) -> Bool {
-    !value.isEmpty && value.utf8.count <= 128
-      && value.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f }
   }
 
   static func code(of error: any Error) -> RPCError.Code {
