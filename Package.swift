@@ -27,6 +27,7 @@ extension Target.Dependency {
   static let nioHTTP2 = Self.product(name: "NIOHTTP2", package: "swift-nio-http2")
   static let nioHPACK = Self.product(name: "NIOHPACK", package: "swift-nio-http2")
   static let jwtKit = Self.product(name: "JWTKit", package: "jwt-kit")
+  static let asyncHTTPClient = Self.product(name: "AsyncHTTPClient", package: "async-http-client")
 
   /// What every gRPC-speaking target needs.
   static let grpc: [Self] = [.grpcCore, .grpcProtobuf, .swiftProtobuf]
@@ -41,6 +42,7 @@ let package = Package(
   name: "LoyaltyMaximizer",
   platforms: [.macOS(.v15)],
   products: [
+    .executable(name: "graph-service", targets: ["graph-service"]),
     .executable(name: "profile-service", targets: ["profile-service"]),
     .executable(name: "gateway", targets: ["gateway"]),
     .executable(name: "loyalty", targets: ["loyalty"]),
@@ -61,6 +63,7 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
     .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+    .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
   ],
   targets: [
     // Generated protobuf messages and gRPC stubs for every API of the suite.
@@ -74,6 +77,38 @@ let package = Package(
         .prometheus, .serviceLifecycle, .unixSignals, .grdb, .crypto,
       ]),
       path: "Shared/LoyaltyRuntime",
+      swiftSettings: swiftSettings
+    ),
+    // The knowledge graph's vocabulary: labels, edge types, the property schema, distances,
+    // the OpenFlights format and the curated seed's file format. No I/O.
+    .target(
+      name: "GraphModel",
+      dependencies: ["LoyaltyAPI", .swiftProtobuf],
+      path: "Services/Graph/GraphModel",
+      swiftSettings: swiftSettings
+    ),
+    // The advisor's domain logic over an in-memory view of the graph: earnings, crediting
+    // recommendations, award pathways and questions in English.
+    .target(
+      name: "Advisor",
+      dependencies: ["GraphModel", "LoyaltyAPI", .swiftProtobuf],
+      path: "Services/Graph/Advisor",
+      swiftSettings: swiftSettings
+    ),
+    .target(
+      name: "GraphService",
+      dependencies: withGRPC([
+        "GraphModel", "Advisor", "LoyaltyAPI", "LoyaltyRuntime", .grpcHTTP2, .grdb, .logging, .metrics, .prometheus,
+        .asyncHTTPClient, .nioCore, .nioHTTP1,
+      ]),
+      path: "Services/Graph/GraphService",
+      resources: [.copy("Seed/curated-seed.json")],
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "graph-service",
+      dependencies: ["GraphService", "LoyaltyRuntime", .argumentParser, .logging, .prometheus],
+      path: "Services/Graph/graph-service",
       swiftSettings: swiftSettings
     ),
     .target(
@@ -120,7 +155,7 @@ let package = Package(
     ),
     .executableTarget(
       name: "loyalty",
-      dependencies: withGRPC(["LoyaltyAPI", "LoyaltyRuntime", .grpcHTTP2, .argumentParser, .unixSignals]),
+      dependencies: withGRPC(["LoyaltyAPI", "LoyaltyRuntime", "GraphModel", .grpcHTTP2, .argumentParser, .unixSignals]),
       path: "Services/CLI",
       swiftSettings: swiftSettings
     ),
@@ -146,6 +181,27 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
+      name: "GraphModelTests",
+      dependencies: ["GraphModel", "LoyaltyAPI"],
+      path: "Tests/GraphModelTests",
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "AdvisorTests",
+      dependencies: ["Advisor", "GraphModel", "LoyaltyAPI", .swiftProtobuf],
+      path: "Tests/AdvisorTests",
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "GraphServiceTests",
+      dependencies: withGRPC([
+        "GraphService", "GraphModel", "Advisor", "LoyaltyRuntime", "LoyaltyAPI", "TestSupport", .grpcInProcess, .grdb, .logging,
+        .nioCore, .nioPosix, .nioHTTP1,
+      ]),
+      path: "Tests/GraphServiceTests",
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
       name: "GatewayAuthTests",
       dependencies: ["GatewayAuth", "LoyaltyRuntime", "LoyaltyAPI", "TestSupport", .grpcCore, .jwtKit, .crypto, .grdb, .logging],
       path: "Tests/GatewayAuthTests",
@@ -167,7 +223,7 @@ let package = Package(
     .testTarget(
       name: "IntegrationTests",
       dependencies: withGRPC([
-        "LoyaltyAPI", "LoyaltyRuntime", "TestSupport", "profile-service", "gateway", "loyalty", .grpcHTTP2, .logging, .crypto,
+        "LoyaltyAPI", "LoyaltyRuntime", "TestSupport", "profile-service", "graph-service", "gateway", "loyalty", .grpcHTTP2, .logging, .crypto,
       ]),
       path: "Tests/IntegrationTests",
       swiftSettings: swiftSettings

@@ -146,20 +146,28 @@ public struct GatewayConfig: Codable, Sendable, Equatable {
   )
 
   /// The local suite: every service on loopback at its default port, v1 and v2 of the
-  /// profile API each behind its own alias.
-  public static func localSuite(profileTarget: String = "127.0.0.1:50052") -> GatewayConfig {
+  /// profile API each behind its own alias, the graph and the advisor (both hosted by
+  /// graph-service) behind theirs.
+  public static func localSuite(
+    profileTarget: String = "127.0.0.1:50052", graphTarget: String = "127.0.0.1:50051"
+  ) -> GatewayConfig {
     GatewayConfig(
       versions: [APIVersion(name: "v1"), APIVersion(name: "v2")],
       upstreams: [
-        Upstream(name: "profile", targets: [profileTarget], required: true)
+        Upstream(name: "profile", targets: [profileTarget], required: true),
+        Upstream(name: "graph", targets: [graphTarget], required: true),
       ],
       aliases: [
         Alias(name: "profile-v1", pools: [WeightedPool(pool: "profile", weight: 100)]),
         Alias(name: "profile-v2", pools: [WeightedPool(pool: "profile", weight: 100)]),
+        Alias(name: "graph-v1", pools: [WeightedPool(pool: "graph", weight: 100)]),
+        Alias(name: "advisor-v1", pools: [WeightedPool(pool: "graph", weight: 100)]),
       ],
       routes: [
         Route(apiVersion: "v1", service: "loyalty.profile.v1.ProfileService", alias: "profile-v1"),
         Route(apiVersion: "v2", service: "loyalty.profile.v2.ProfileService", alias: "profile-v2"),
+        Route(apiVersion: "v1", service: "loyalty.graph.v1.GraphService", alias: "graph-v1"),
+        Route(apiVersion: "v1", service: "loyalty.advisor.v1.AdvisorService", alias: "advisor-v1"),
       ],
       rateLimits: defaultRateLimits
     )

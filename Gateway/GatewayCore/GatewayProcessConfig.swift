@@ -12,6 +12,7 @@ public let gatewayDefaults = ServiceDefaults(name: "gateway", grpcPort: 8080, ad
 /// | http.port | `--http-port` | `LOYALTY_HTTP_PORT` | 8081 |
 /// | gateway.config | `--config` | `LOYALTY_GATEWAY_CONFIG` | `<data dir>/gateway.json`, created for the local suite when missing |
 /// | peers.profile | `--profile-target` | `LOYALTY_PROFILE_TARGET` | 127.0.0.1:50052 (only when creating the file) |
+/// | peers.graph | `--graph-target` | `LOYALTY_GRAPH_TARGET` | 127.0.0.1:50051 (only when creating the file) |
 ///
 /// Routes, upstream pools, aliases, rate limits and JWT settings live in the file (see
 /// `GatewayConfig`).
@@ -20,16 +21,21 @@ public struct GatewayProcessConfig: Sendable {
   public var httpPort: Int
   public var configFile: URL
   public var profileTarget: String
+  public var graphTarget: String
 
-  public init(service: RuntimeConfig, httpPort: Int, configFile: URL, profileTarget: String = "127.0.0.1:50052") {
+  public init(
+    service: RuntimeConfig, httpPort: Int, configFile: URL, profileTarget: String = "127.0.0.1:50052",
+    graphTarget: String = "127.0.0.1:50051"
+  ) {
     self.service = service
     self.httpPort = httpPort
     self.configFile = configFile
     self.profileTarget = profileTarget
+    self.graphTarget = graphTarget
   }
 
   public init(
-    options: ServiceOptions, httpPort: Int?, configFile: String?, profileTarget: String?,
+    options: ServiceOptions, httpPort: Int?, configFile: String?, profileTarget: String?, graphTarget: String? = nil,
     environment: [String: String] = ProcessInfo.processInfo.environment
   ) throws(ConfigError) {
     let service = try RuntimeConfig(options: options, defaults: gatewayDefaults, environment: environment)
@@ -48,10 +54,12 @@ public struct GatewayProcessConfig: Sendable {
     let file = configFile ?? environment["LOYALTY_GATEWAY_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
     let target = profileTarget ?? environment["LOYALTY_PROFILE_TARGET"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1:50052"
     _ = try ServiceAddress(parsing: target, key: "peers.profile")
+    let graph = graphTarget ?? environment["LOYALTY_GRAPH_TARGET"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1:50051"
+    _ = try ServiceAddress(parsing: graph, key: "peers.graph")
     self.init(
       service: service, httpPort: port,
       configFile: file.map { URL(fileURLWithPath: $0) } ?? service.dataDirectory.appendingPathComponent("gateway.json"),
-      profileTarget: target)
+      profileTarget: target, graphTarget: graph)
   }
 
   public var keysDatabasePath: URL { service.dataDirectory.appendingPathComponent("gateway.sqlite") }
@@ -61,7 +69,7 @@ public struct GatewayProcessConfig: Sendable {
     if FileManager.default.fileExists(atPath: configFile.path) {
       return try GatewayConfig.load(from: configFile)
     }
-    let settings = GatewayConfig.localSuite(profileTarget: profileTarget)
+    let settings = GatewayConfig.localSuite(profileTarget: profileTarget, graphTarget: graphTarget)
     do {
       try settings.save(to: configFile)
     } catch {

@@ -66,6 +66,8 @@ enum RESTRoutes {
   static let profileV1 = "loyalty.profile.v1.ProfileService"
   static let profileV2 = "loyalty.profile.v2.ProfileService"
   static let admin = "loyalty.gateway.v1.GatewayAdmin"
+  static let graphV1 = "loyalty.graph.v1.GraphService"
+  static let advisorV1 = "loyalty.advisor.v1.AdvisorService"
 
   static let all: [RESTRoute] = [
     .init(.POST, "/v1/profiles", service: profileV1, rpc: "CreateProfile", Loyalty_Profile_V1_CreateProfileRequest.self, Loyalty_Profile_V1_Profile.self),
@@ -83,6 +85,19 @@ enum RESTRoutes {
     .init(.PATCH, "/v2/profiles/{profile.user_id}", service: profileV2, rpc: "UpdateProfile", Loyalty_Profile_V2_UpdateProfileRequest.self, Loyalty_Profile_V2_Profile.self),
     .init(.PUT, "/v2/profiles/{user_id}/memberships/{program_id}/qualifying", service: profileV2, rpc: "SetQualifyingActivity", Loyalty_Profile_V2_SetQualifyingActivityRequest.self, Loyalty_Profile_V2_Profile.self),
     .init(.DELETE, "/v2/profiles/{user_id}", service: profileV2, rpc: "DeleteProfile", Loyalty_Profile_V2_DeleteProfileRequest.self, Loyalty_Profile_V2_DeleteProfileResponse.self),
+
+    .init(.POST, "/v1/graph:upsert", service: graphV1, rpc: "UpsertBatch", Loyalty_Graph_V1_UpsertBatchRequest.self, Loyalty_Graph_V1_UpsertBatchResponse.self),
+    .init(.GET, "/v1/graph/nodes/{id}", service: graphV1, rpc: "GetNode", Loyalty_Graph_V1_GetNodeRequest.self, Loyalty_Graph_V1_Node.self),
+    .init(.DELETE, "/v1/graph/nodes/{id}", service: graphV1, rpc: "DeleteNode", Loyalty_Graph_V1_DeleteNodeRequest.self, Loyalty_Graph_V1_DeleteNodeResponse.self),
+    .init(.GET, "/v1/graph/nodes/{id}/neighbors", service: graphV1, rpc: "GetNeighbors", Loyalty_Graph_V1_GetNeighborsRequest.self, Loyalty_Graph_V1_GetNeighborsResponse.self),
+    .init(.POST, "/v1/graph:traverse", service: graphV1, rpc: "Traverse", Loyalty_Graph_V1_TraverseRequest.self, Loyalty_Graph_V1_TraverseResponse.self),
+    .init(.GET, "/v1/graph/routes/{origin}/{destination}", service: graphV1, rpc: "FindShortestRoute", Loyalty_Graph_V1_FindShortestRouteRequest.self, Loyalty_Graph_V1_FindShortestRouteResponse.self),
+    .init(.GET, "/v1/graph/statistics", service: graphV1, rpc: "GetStatistics", Loyalty_Graph_V1_GetStatisticsRequest.self, Loyalty_Graph_V1_GraphStatistics.self),
+
+    .init(.POST, "/v1/advisor/earnings", service: advisorV1, rpc: "CalculateEarnings", Loyalty_Advisor_V1_CalculateEarningsRequest.self, Loyalty_Advisor_V1_CalculateEarningsResponse.self),
+    .init(.POST, "/v1/advisor/crediting", service: advisorV1, rpc: "RecommendCreditingProgram", Loyalty_Advisor_V1_RecommendCreditingProgramRequest.self, Loyalty_Advisor_V1_RecommendCreditingProgramResponse.self),
+    .init(.POST, "/v1/advisor/award-pathways", service: advisorV1, rpc: "FindAwardPathways", Loyalty_Advisor_V1_FindAwardPathwaysRequest.self, Loyalty_Advisor_V1_FindAwardPathwaysResponse.self),
+    .init(.POST, "/v1/advisor/ask", service: advisorV1, rpc: "Ask", Loyalty_Advisor_V1_AskRequest.self, Loyalty_Advisor_V1_AskResponse.self),
 
     .init(.POST, "/v1/admin/keys", service: admin, rpc: "CreateApiKey", Loyalty_Gateway_V1_CreateApiKeyRequest.self, Loyalty_Gateway_V1_CreateApiKeyResponse.self),
     .init(.GET, "/v1/admin/keys", service: admin, rpc: "ListApiKeys", Loyalty_Gateway_V1_ListApiKeysRequest.self, Loyalty_Gateway_V1_ListApiKeysResponse.self),

@@ -83,9 +83,10 @@ public struct ServiceCatalog: Sendable {
 
   static let people: Set<Role> = [.traveler, .curator, .admin]
   static let admins: Set<Role> = [.admin]
+  static let curators: Set<Role> = [.curator, .admin]
 
   public static let standard = ServiceCatalog([
-    profileV1, profileV2, gatewayAdmin, health, reflectionV1, reflectionV1Alpha,
+    profileV1, profileV2, graphV1, advisorV1, gatewayAdmin, health, reflectionV1, reflectionV1Alpha,
   ])
 
   static let profileV1 = RoutedService(
@@ -111,6 +112,34 @@ public struct ServiceCatalog: Sendable {
       MethodPolicy("UpdateProfile", access: .roles(people), ownerFieldPath: [1, 1], idempotent: false, routeClass: "write"),
       MethodPolicy("SetQualifyingActivity", access: .roles(people), ownerFieldPath: [1], idempotent: false, routeClass: "write"),
       MethodPolicy("DeleteProfile", access: .roles(people), ownerFieldPath: [1], idempotent: false, routeClass: "write"),
+    ])
+
+  // The graph is shared knowledge: anyone signed in reads it, curators change it.
+  static let graphV1 = RoutedService(
+    name: "loyalty.graph.v1.GraphService", destination: .routeTable,
+    methods: [
+      MethodPolicy("UpsertBatch", access: .roles(curators), idempotent: true, routeClass: "write"),
+      MethodPolicy("GetNode", access: .roles(people), idempotent: true, routeClass: "read"),
+      MethodPolicy("DeleteNode", access: .roles(curators), idempotent: false, routeClass: "write"),
+      MethodPolicy("DeleteEdge", access: .roles(curators), idempotent: false, routeClass: "write"),
+      MethodPolicy("GetNeighbors", access: .roles(people), idempotent: true, routeClass: "read"),
+      MethodPolicy("Traverse", access: .roles(people), idempotent: true, routeClass: "read"),
+      MethodPolicy("FindShortestRoute", access: .roles(people), idempotent: true, routeClass: "read"),
+      MethodPolicy("GetStatistics", access: .roles(people), idempotent: true, routeClass: "read"),
+      MethodPolicy(
+        "ImportOpenFlights", access: .roles(curators), idempotent: false, routeClass: "write", timeout: .seconds(300),
+        clientStreaming: true),
+    ])
+
+  // `user_id` in advisor requests is optional (the caller's own profile when empty), so the
+  // service checks it rather than the gateway's owner field.
+  static let advisorV1 = RoutedService(
+    name: "loyalty.advisor.v1.AdvisorService", destination: .routeTable,
+    methods: [
+      MethodPolicy("CalculateEarnings", access: .roles(people), idempotent: true, routeClass: "read"),
+      MethodPolicy("RecommendCreditingProgram", access: .roles(people), idempotent: true, routeClass: "read"),
+      MethodPolicy("FindAwardPathways", access: .roles(people), idempotent: true, routeClass: "read"),
+      MethodPolicy("Ask", access: .roles(people), idempotent: true, routeClass: "read", timeout: .seconds(30)),
     ])
 
   static let gatewayAdmin = RoutedService(

@@ -29,8 +29,11 @@ struct Serve: AsyncParsableCommand {
   @Option(help: "profile-service address written into a newly created config file (LOYALTY_PROFILE_TARGET).")
   var profileTarget: String?
 
+  @Option(help: "graph-service address written into a newly created config file (LOYALTY_GRAPH_TARGET).")
+  var graphTarget: String?
+
   func run() async throws {
-    let process = try GatewayProcessConfig(options: options, httpPort: httpPort, configFile: config, profileTarget: profileTarget)
+    let process = try GatewayProcessConfig(options: options, httpPort: httpPort, configFile: config, profileTarget: profileTarget, graphTarget: graphTarget)
     let settings = try process.loadSettings()
     try await runServiceProcess(label: "gateway", config: process.service) { logger, registry in
       let database = try APIKeyStore.openDatabase(at: process.keysDatabasePath, durability: .full, logger: logger)

@@ -98,6 +98,25 @@ struct GatewayConnection: ParsableArguments {
     }
   }
 
+  /// Runs `body` with a client of the gateway and the metadata carrying the key, like
+  /// `withAdmin`, for the routed APIs (graph, advisor).
+  func withGateway<Result: Sendable>(
+    _ body: (GRPCClient<HTTP2ClientTransport.Posix>, Metadata, CallOptions) async throws -> Result
+  ) async throws -> Result {
+    let address = try address()
+    var metadata = Metadata()
+    metadata.addString(try key(), forKey: "x-api-key")
+    let options = callOptions
+    do {
+      return try await withServiceClient(address, identity: nil, principal: .anonymous) { client in
+        try await body(client, metadata, options)
+      }
+    } catch let error as RPCError {
+      printError("\(error.code): \(error.message)\(Self.hint(for: error.code, address: address))")
+      throw ExitCode.failure
+    }
+  }
+
   private static func hint(for code: RPCError.Code, address: ServiceAddress) -> String {
     switch code {
     case .unavailable, .deadlineExceeded: " (is the gateway running at \(address)? set --gateway or LOYALTY_GATEWAY_TARGET)"

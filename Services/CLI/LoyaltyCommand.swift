@@ -4,8 +4,11 @@ import ArgumentParser
 struct LoyaltyCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "loyalty",
-    abstract: "Command line for Loyalty Maximizer: profiles, the gateway's API keys and routing, health probes and the local suite.",
+    abstract: "Command line for Loyalty Maximizer: the advisor, the knowledge graph, profiles, the gateway's API keys and routing, health probes and the local suite.",
     subcommands: [
+      AdvisorCommand.self,
+      AskCommand.self,
+      GraphCommand.self,
       HealthCommand.self,
       ProfileCommand.self,
       MembershipCommand.self,

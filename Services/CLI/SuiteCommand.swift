@@ -15,24 +15,44 @@ struct SuiteMember: Sendable {
   /// The HTTP/1.1 JSON port, for the gateway.
   var httpPort: Int?
   var healthService: String
+  /// The v1 services it hosts, with the gateway alias each is routed through.
+  var routedServices: [(alias: String, service: String)] = []
   /// Flags beyond the common ones (data folder, secret, host, ports), given the port offset.
   var extraArguments: @Sendable (_ portOffset: Int) -> [String] = { _ in [] }
 
   static let profile = SuiteMember(
     name: "profile", executable: "profile-service", grpcPort: 50052, adminPort: 9052,
-    healthService: "loyalty.profile.v1.ProfileService")
+    healthService: "loyalty.profile.v1.ProfileService",
+    routedServices: [("profile-v1", "loyalty.profile.v1.ProfileService")])
 
-  /// After profile-service, which it routes to. `--profile-target` only matters when the
-  /// gateway creates its configuration file (first start); later starts are reconciled by
-  /// `SuiteLauncher.pointGatewayAtProfile`.
+  /// After profile-service, which the advisor reads travellers' statuses and balances from.
+  /// Loads the curated seed into an empty graph on its first start.
+  static let graph = SuiteMember(
+    name: "graph", executable: "graph-service", grpcPort: 50051, adminPort: 9051,
+    healthService: "loyalty.advisor.v1.AdvisorService",
+    routedServices: [("graph-v1", "loyalty.graph.v1.GraphService"), ("advisor-v1", "loyalty.advisor.v1.AdvisorService")],
+    extraArguments: { offset in
+      ["--profile-target", "127.0.0.1:\(SuiteMember.profile.grpcPort + offset)"]
+    })
+
+  /// After the services it routes to. The targets only matter when the gateway creates its
+  /// configuration file (first start); later starts are reconciled by
+  /// `SuiteLauncher.pointGatewayAtServices`.
   static let gateway = SuiteMember(
     name: "gateway", executable: "gateway", grpcPort: 8080, adminPort: 9080, httpPort: 8081,
     healthService: "loyalty.gateway.v1.GatewayAdmin",
     extraArguments: { offset in
-      ["--http-port", "\(8081 + offset)", "--profile-target", "127.0.0.1:\(SuiteMember.profile.grpcPort + offset)"]
+      [
+        "--http-port", "\(8081 + offset)",
+        "--profile-target", "127.0.0.1:\(SuiteMember.profile.grpcPort + offset)",
+        "--graph-target", "127.0.0.1:\(SuiteMember.graph.grpcPort + offset)",
+      ]
     })
 
-  static let all: [SuiteMember] = [profile, gateway]
+  static let all: [SuiteMember] = [profile, graph, gateway]
+
+  /// The gateway's upstream pool each service is reached through.
+  static let pools: [(pool: String, member: SuiteMember)] = [("profile", profile), ("graph", graph)]
 }
 
 struct SuiteCommand: AsyncParsableCommand {
@@ -158,7 +178,7 @@ struct SuiteLauncher: Sendable {
     do {
       for member in members {
         if member.name == SuiteMember.gateway.name {
-          try pointGatewayAtProfile()
+          try pointGatewayAtServices()
           suite.adminKey = try ensureAdminKey()
         }
         let running = try start(member, events: events)
@@ -272,24 +292,44 @@ struct SuiteLauncher: Sendable {
 
   // MARK: Gateway
 
-  /// The gateway writes `--profile-target` into its configuration file only when it creates
-  /// it; when the suite runs with another port offset later, the local `profile` pool is
-  /// pointed at this run's profile-service (nothing else in the file changes).
-  func pointGatewayAtProfile() throws {
+  /// The gateway writes the service targets into its configuration file only when it
+  /// creates it; when the suite runs with another port offset later, each local pool
+  /// (`profile`, `graph`) is pointed at this run's service, and a pool missing from a file
+  /// written by an older suite is added with its route. Nothing else in the file changes.
+  func pointGatewayAtServices() throws {
     let file = memberDataDirectory(SuiteMember.gateway).appendingPathComponent("gateway.json")
     guard let data = FileManager.default.contents(atPath: file.path),
       var config = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-      var upstreams = config["upstreams"] as? [[String: Any]],
-      let index = upstreams.firstIndex(where: { $0["name"] as? String == "profile" }),
-      let targets = upstreams[index]["targets"] as? [String]
+      var upstreams = config["upstreams"] as? [[String: Any]]
     else { return }
-    let expected = "127.0.0.1:\(port(SuiteMember.profile.grpcPort))"
-    guard targets != [expected], targets.count == 1, targets[0].hasPrefix("127.0.0.1:") else { return }
-    upstreams[index]["targets"] = [expected]
+    var changed = false
+    for (pool, member) in SuiteMember.pools {
+      let expected = "127.0.0.1:\(port(member.grpcPort))"
+      guard let index = upstreams.firstIndex(where: { $0["name"] as? String == pool }) else {
+        upstreams.append(["name": pool, "targets": [expected], "required": true])
+        var aliases = config["aliases"] as? [[String: Any]] ?? []
+        var routes = config["routes"] as? [[String: Any]] ?? []
+        for (alias, service) in member.routedServices where !aliases.contains(where: { $0["name"] as? String == alias }) {
+          aliases.append(["name": alias, "pools": [["pool": pool, "weight": 100]]])
+          routes.append(["apiVersion": "v1", "service": service, "alias": alias])
+        }
+        config["aliases"] = aliases
+        config["routes"] = routes
+        changed = true
+        say("added the '\(pool)' pool (\(expected)) and its routes to \(file.path)")
+        continue
+      }
+      guard let targets = upstreams[index]["targets"] as? [String], targets != [expected], targets.count == 1,
+        targets[0].hasPrefix("127.0.0.1:")
+      else { continue }
+      upstreams[index]["targets"] = [expected]
+      changed = true
+      say("pointed the gateway's '\(pool)' pool at \(expected) (was \(targets[0])) in \(file.path)")
+    }
+    guard changed else { return }
     config["upstreams"] = upstreams
     let updated = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
     try updated.write(to: file, options: .atomic)
-    say("pointed the gateway's 'profile' pool at \(expected) (was \(targets[0])) in \(file.path)")
   }
 
   /// The saved admin key, or on first start a new one made with `gateway keys create`
@@ -426,7 +466,10 @@ struct SuiteLauncher: Sendable {
       say("  \(loyalty) gateway upstreams")
       say("  \(loyalty) keys create --subject alice --role traveler --label 'Alice, mobile app'")
       say("  \(loyalty) keys list")
+      say("  \(loyalty) graph stats")
       if suite.demoKeySaved {
+        say("  \(loyalty) ask --api-key-file \(demoFile) 'How many AAdvantage miles do I earn on BA from LHR to JFK in I class?'")
+        say("  \(loyalty) advisor earnings --api-key-file \(demoFile) --segment AA50:DFW-LHR:O:2026-12-01 --segment AA51:LHR-DFW:O:2026-12-08 --base-fare 1436 --fees 458")
         say("  curl -s -H \"x-api-key: $(cat \(demoFile))\" \(http)/v1/profiles/\(SuiteLauncher.demoTraveler)")
       }
       say("  curl -s -H \"x-api-key: $(cat \(adminFile))\" \(http)/v1/profiles")

@@ -72,6 +72,20 @@ import Testing
       let other = try await Self.get("http://127.0.0.1:\(8081 + offset)/v1/profiles", apiKey: demoKey)
       #expect(other.status == 403, "\(other.body)")
 
+      // The advisor answers through the gateway from the seeded graph, with the demo
+      // traveller's Gold status read from their profile: AA's published DFW–LHR example,
+      // $1,894 of base fare and carrier fees at 7 miles per dollar.
+      let earnings = try await Self.post(
+        "http://127.0.0.1:\(8081 + offset)/v1/advisor/earnings", apiKey: demoKey,
+        json: #"{"programIds":["aa-aadvantage"],"itinerary":{"segments":["#
+          + #"{"marketingCarrier":"AA","origin":"DFW","destination":"LHR","fareClass":"O","departureDate":"2026-12-01"},"#
+          + #"{"marketingCarrier":"AA","origin":"LHR","destination":"DFW","fareClass":"O","departureDate":"2026-12-08"}],"#
+          + #""fare":{"currency":"USD","baseFare":1436,"carrierImposedFees":458}}}"#)
+      #expect(earnings.status == 200, "\(earnings.body)")
+      let answer = try Loyalty_Advisor_V1_CalculateEarningsResponse(jsonString: earnings.body)
+      #expect(answer.programs.first?.redeemableMiles == 13_258, "\(earnings.body)")
+      #expect(answer.programs.first?.tierSource == "profile")
+
       // The admin key works on the gateway's admin API over gRPC.
       let keys = try await withServiceClient(ServiceAddress(host: "127.0.0.1", port: 8080 + offset), identity: nil, principal: .anonymous) { client in
         try await Loyalty_Gateway_V1_GatewayAdmin.Client(wrapping: client).listApiKeys(.init(), metadata: ["x-api-key": "\(adminKey)"]).keys
@@ -86,6 +100,9 @@ import Testing
       #expect(suite.terminationStatus == 0, "\(finalOutput)")
       let serviceLog = try String(contentsOf: data.appendingPathComponent("logs/profile.log"), encoding: .utf8)
       #expect(serviceLog.components(separatedBy: "\"msg\":\"stopped\"").count == round + 1, "profile-service stops gracefully each time")
+      let graphLog = try String(contentsOf: data.appendingPathComponent("logs/graph.log"), encoding: .utf8)
+      #expect(graphLog.components(separatedBy: "\"msg\":\"stopped\"").count == round + 1, "graph-service stops gracefully each time")
+      #expect(graphLog.components(separatedBy: "loaded the curated seed").count == 2, "the seed is loaded on the first start only")
       let gatewayLog = try String(contentsOf: data.appendingPathComponent("logs/gateway.log"), encoding: .utf8)
       #expect(gatewayLog.components(separatedBy: "\"msg\":\"gateway stopped\"").count == round + 1, "the gateway stops gracefully each time")
     }
@@ -94,6 +111,16 @@ import Testing
   static func get(_ url: String, apiKey: String) async throws -> (status: Int, body: String) {
     var request = URLRequest(url: URL(string: url)!)
     request.setValue(apiKey, forHTTPHeaderField: "x-api-key")
+    let (body, response) = try await URLSession.shared.data(for: request)
+    return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: body, as: UTF8.self))
+  }
+
+  static func post(_ url: String, apiKey: String, json: String) async throws -> (status: Int, body: String) {
+    var request = URLRequest(url: URL(string: url)!)
+    request.httpMethod = "POST"
+    request.setValue(apiKey, forHTTPHeaderField: "x-api-key")
+    request.setValue("application/json", forHTTPHeaderField: "content-type")
+    request.httpBody = Data(json.utf8)
     let (body, response) = try await URLSession.shared.data(for: request)
     return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: body, as: UTF8.self))
   }
