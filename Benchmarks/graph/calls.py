@@ -47,7 +47,7 @@ OPENFLIGHTS_FILES = (
     ("airlines.dat", graph_pb2.OPEN_FLIGHTS_FILE_AIRLINES),
     ("routes.dat", graph_pb2.OPEN_FLIGHTS_FILE_ROUTES),
 )
-# The bodies h2load sends: the two itineraries and the echo request sized like their answers.
+# The itinerary bodies h2load sends; the echo body is sized like the larger of their answers.
 EARNINGS_BODIES = tuple(workload.ITINERARIES)
 
 

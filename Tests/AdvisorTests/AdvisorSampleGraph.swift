@@ -104,8 +104,8 @@ enum AdvisorSampleGraph {
     return GraphNode(id: "program:\(id)", label: .loyaltyProgram, properties: properties)
   }
 
-  /// Great-circle distances with these coordinates: JFK–LHR 3,442 miles, BOS–LHR 3,256,
-  /// DFW–LHR 4,739.
+  /// Great-circle distances with these coordinates: JFK–LHR 3,451 miles, BOS–LHR 3,265,
+  /// DFW–LHR 4,750.
   static let awardChart: [GraphNode] = [
     zone("award:aa:na-eu-business-partner", "aa-aadvantage", .northAmerica, .europe, "business", 57_500, "partner", carriers: ["BA"]),
     zone("award:aa:na-eu-business-own", "aa-aadvantage", .northAmerica, .europe, "business", 60_000, "own"),

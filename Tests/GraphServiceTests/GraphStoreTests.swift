@@ -134,6 +134,41 @@ import Testing
     }
   }
 
+  /// Large batches are checked on several cores; the first problem in batch order is still
+  /// the one reported.
+  @Test func largeBatchesReportTheirFirstProblem() async throws {
+    try await withGraphStore { store in
+      let airports = (0..<6000).map { index in
+        let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        let code = String([letters[index / 676], letters[index / 26 % 26], letters[index % 26]])
+        return GraphFixture.airport(code, "Airport \(code)", country: "Peru", region: .southAmerica, -12, -77)
+      }
+      var late = airports
+      late[5500].properties["latitude"] = 91
+      late[5800] = late[10]
+      await expectGraphError(.invalidArgument(field: "nodes[5500].properties.latitude", reason: "91.0 is outside -90.0…90.0")) {
+        try await store.upsert(GraphBatch(nodes: late))
+      }
+      var early = late
+      early[100] = early[10]
+      await expectGraphError(.invalidArgument(field: "nodes[100].id", reason: "'airport:AAK' appears twice in the batch (also nodes[10])")) {
+        try await store.upsert(GraphBatch(nodes: early))
+      }
+      let summary = try await store.upsert(GraphBatch(nodes: airports))
+      #expect(summary.nodesCreated == 6000)
+    }
+  }
+
+  @Test func nonFiniteNumbersAreRefused() async throws {
+    try await withFixture { store in
+      var rule = GraphFixture.baBusinessRule
+      rule.properties["elite_metrics"] = [["name": "Loyalty Points", "per": "redeemable_mile", "amount": .number(.nan)]]
+      await expectGraphError(.invalidArgument(field: "nodes[0].properties.elite_metrics[0].amount", reason: "nan is not a finite number")) {
+        try await store.upsert(GraphBatch(nodes: [rule]))
+      }
+    }
+  }
+
   @Test func referencesMustExistWithTheRightLabel() async throws {
     try await withFixture { store in
       var rule = GraphFixture.baBusinessRule

@@ -32,7 +32,13 @@ import Testing
         }
       }
     }
-    try await Task.sleep(for: .milliseconds(1500))
+    // Kill once the writer is well under way; other tests share the CPU, so progress is
+    // awaited rather than assumed after a fixed time.
+    let progressDeadline = ContinuousClock.now + .seconds(15)
+    try await Task.sleep(for: .milliseconds(500))
+    while acknowledged.withLock({ $0.count }) <= 20, ContinuousClock.now < progressDeadline {
+      try await Task.sleep(for: .milliseconds(50))
+    }
     await service.killHard()
     writer.cancel()
     _ = await writer.value

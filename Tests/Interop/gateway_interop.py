@@ -28,6 +28,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 EXPECTED_SERVICES = {
     "loyalty.profile.v1.ProfileService",
     "loyalty.profile.v2.ProfileService",
+    "loyalty.graph.v1.GraphService",
+    "loyalty.advisor.v1.AdvisorService",
     "loyalty.gateway.v1.GatewayAdmin",
     "grpc.health.v1.Health",
     "grpc.reflection.v1.ServerReflection",

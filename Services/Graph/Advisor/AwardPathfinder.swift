@@ -74,7 +74,7 @@ public struct AwardPathfinder: Sendable {
     var seen: Set<String> = []
     for (index, balance) in given.enumerated() {
       let field = "balances[\(index)]"
-      let id = FactDecoder.programID(balance.programID.trimmingCharacters(in: .whitespaces))
+      let id = FactDecoder.programID(balance.programID.trimmedWhitespace)
       guard !id.isEmpty else { throw .invalid("\(field).program_id", "is required") }
       guard facts.program(id) != nil else { throw .notFound("\(field).program_id: no program '\(balance.programID)' in the graph") }
       guard balance.points >= 0 else { throw .invalid("\(field).points", "\(balance.points) is negative") }

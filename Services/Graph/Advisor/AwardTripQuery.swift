@@ -15,7 +15,7 @@ struct AwardTripQuery: Sendable {
   init(_ trip: Loyalty_Advisor_V1_AwardTrip, hasTrip: Bool, facts: LoyaltyFacts) throws(AdvisorError) {
     guard hasTrip else { throw .invalid("trip", "is required (origin, destination, cabin, passengers)") }
     func airport(_ code: String, field: String) throws(AdvisorError) -> AirportFact {
-      let iata = code.trimmingCharacters(in: .whitespaces).uppercased()
+      let iata = code.trimmedWhitespace.uppercased()
       guard !iata.isEmpty else { throw .invalid(field, "is required (an IATA airport code such as LHR)") }
       guard iata.count == 3, iata.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) }) else {
         throw .invalid(field, "'\(code)' is not an IATA airport code (three letters)")
@@ -29,7 +29,7 @@ struct AwardTripQuery: Sendable {
     guard origin.iata != destination.iata else {
       throw .invalid("trip.destination", "'\(destination.iata)' is the same airport as trip.origin")
     }
-    let cabinText = trip.cabin.trimmingCharacters(in: .whitespaces).lowercased()
+    let cabinText = trip.cabin.trimmedWhitespace.lowercased()
     guard let cabin = Cabin(rawValue: cabinText) else {
       let allowed = Cabin.allCases.map(\.rawValue).joined(separator: ", ")
       throw .invalid("trip.cabin", cabinText.isEmpty ? "is required (one of \(allowed))" : "'\(trip.cabin)' is not one of \(allowed)")

@@ -78,13 +78,13 @@ public struct CreditingRecommender: Sendable {
       throw .invalid("goal", "is required: the program and tier to reach, e.g. aa-aadvantage / Executive Platinum")
     }
     let origin = fromRequest ? "" : " (from the traveller's profile)"
-    let programID = goal.programID.trimmingCharacters(in: .whitespaces)
+    let programID = goal.programID.trimmedWhitespace
     guard !programID.isEmpty else { throw .invalid("goal.program_id", "is required\(origin)") }
     guard let program = facts.program(programID) else {
       throw .notFound("goal.program_id: program '\(programID)'\(origin) is not in the graph")
     }
     let tiers = facts.eliteTiers(program: program.id)
-    let wanted = goal.tier.trimmingCharacters(in: .whitespaces)
+    let wanted = goal.tier.trimmedWhitespace
     guard !wanted.isEmpty else { throw .invalid("goal.tier", "is required\(origin): an elite tier of \(program.name)") }
     guard let tier = tiers.first(where: { $0.name.caseInsensitiveCompare(wanted) == .orderedSame }) else {
       let list = tiers.isEmpty ? "the graph holds no elite tiers for it" : "its tiers are \(tiers.map(\.name).joined(separator: ", "))"

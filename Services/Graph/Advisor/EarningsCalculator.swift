@@ -47,7 +47,7 @@ public struct EarningsCalculator: Sendable {
   func requestedPrograms(_ ids: [String], field: String) throws(AdvisorError) -> [ProgramFact] {
     var programs: [ProgramFact] = []
     for (index, raw) in ids.enumerated() {
-      let id = raw.trimmingCharacters(in: .whitespaces)
+      let id = raw.trimmedWhitespace
       guard !id.isEmpty else { throw .invalid("\(field)[\(index)]", "is empty") }
       guard let program = facts.program(id) else { throw .notFound("\(field)[\(index)]: program '\(id)' is not in the graph") }
       if !programs.contains(where: { $0.id == program.id }) { programs.append(program) }

@@ -12,8 +12,9 @@ struct EntityMention: Sendable, Hashable {
     case flight(carrier: String, number: String)
     case program(String)
     case alliance(String)
-    /// A tier name and the programs that have a tier so spelled.
-    case tier(name: String, programs: [String])
+    /// An elite tier as the question names it — a program's tier name ("Gold") or an
+    /// alliance status ("Oneworld Emerald") — and the tiers it can mean.
+    case tier(name: String, options: [TierReference])
     /// Countries are recognised only so their words are not read as something else
     /// ("United States" is not United Airlines).
     case country(String)
@@ -23,6 +24,14 @@ struct EntityMention: Sendable, Hashable {
   /// Indices into the question's tokens.
   var tokens: Range<Int>
   var text: String
+}
+
+/// An elite tier of a program.
+struct TierReference: Sendable, Hashable, Comparable {
+  var programID: String
+  var tier: String
+
+  static func < (lhs: TierReference, rhs: TierReference) -> Bool { (lhs.programID, lhs.tier) < (rhs.programID, rhs.tier) }
 }
 
 /// Names, codes and aliases of everything the graph knows, for recognising them in
@@ -133,15 +142,19 @@ struct EntityLexicon: Sendable {
       for alias in Self.allianceAliases[alliance.id] ?? [] { add(words(alias), .alliance(alliance.id), priority: 55, requirement: .anyCase) }
     }
 
-    var tiersByName: [[String]: (name: String, programs: [String])] = [:]
+    // Tier names, and alliance statuses ("Oneworld Emerald") standing for every tier granting them.
+    var tiersByName: [[String]: (name: String, options: [TierReference])] = [:]
     for (programID, tiers) in facts.eliteTiers {
       for tier in tiers {
-        let key = words(tier.name)
-        tiersByName[key, default: (tier.name, [])].programs.append(programID)
+        let reference = TierReference(programID: programID, tier: tier.name)
+        tiersByName[words(tier.name), default: (tier.name, [])].options.append(reference)
+        if let allianceTier = tier.allianceTier {
+          tiersByName[words(allianceTier), default: (allianceTier, [])].options.append(reference)
+        }
       }
     }
     for (key, tier) in tiersByName {
-      add(key, .tier(name: tier.name, programs: tier.programs.sorted()), priority: 40, requirement: .anyCase)
+      add(key, .tier(name: tier.name, options: Array(Set(tier.options)).sorted()), priority: 40, requirement: .anyCase)
     }
   }
 
@@ -251,7 +264,7 @@ extension EntityLexicon {
     }
     for alliance in facts.alliances.values { total &+= hash("alliance", alliance.id, alliance.name) }
     for (program, tiers) in facts.eliteTiers {
-      for tier in tiers { total &+= hash("tier", program, tier.name) }
+      for tier in tiers { total &+= hash("tier", program, tier.name, tier.allianceTier) }
     }
     return total
   }
@@ -281,9 +294,16 @@ struct EntityRecognizer: Sendable {
         let used = Array(span.prefix(count))
         let phrase = used.map { tokens[$0].folded }.joined(separator: " ")
         let entries = (lexicon.phrases[phrase] ?? []).filter { satisfies($0.requirement, tokens: tokens, at: used) }
-        guard let best = entries.max(by: { $0.priority < $1.priority }) else { continue }
+        guard var best = entries.max(by: { $0.priority < $1.priority }) else { continue }
+        // "from Qatar", "to Singapore": after a preposition of place a country beats an airline.
+        if case .airline = best.meaning, let country = entries.first(where: { if case .country = $0.meaning { true } else { false } }),
+          let previous = (0..<used[0]).last(where: { tokens[$0].kind == .word }),
+          ["from", "to", "in", "into"].contains(tokens[previous].folded)
+        {
+          best = country
+        }
         let range = used.first!..<(used.last! + 1)
-        matched = EntityMention(meaning: best.meaning, tokens: range, text: joined(tokens, range))
+        matched = EntityMention(meaning: best.meaning, tokens: range, text: QuestionTokenizer.text(of: tokens[range]))
         break
       }
       if let matched {
@@ -358,16 +378,7 @@ struct EntityRecognizer: Sendable {
     return .flight(carrier: carrier, number: String(number))
   }
 
-  private func joined(_ tokens: [QuestionToken], _ range: Range<Int>) -> String {
-    var text = ""
-    var previous: QuestionToken?
-    for token in tokens[range] {
-      if let previous, previous.range.upperBound != token.range.lowerBound { text += " " }
-      text += token.text
-      previous = token
-    }
-    return text
-  }
+
 }
 
 extension String {

@@ -72,9 +72,9 @@ extension QuestionAnswerer {
       sentences.append("\(intro), so here is what \(trip) costs:")
       sentences.append(ranked.prefix(3).map(priceClause).joined(separator: "; ") + ".")
     } else if best.feasible {
-      sentences.append("Yes: \(trip) with \(priceClause(best)). \(fundingSentence(best))")
+      sentences += ["Yes: \(trip) with \(priceClause(best)).", fundingSentence(best)]
     } else {
-      sentences.append("Not with these balances. The closest is \(priceClause(best)). \(fundingSentence(best))")
+      sentences += ["Not with these balances. The closest is \(priceClause(best)).", fundingSentence(best)]
     }
     if best.dynamicPricing {
       sentences.append("\(best.programName) prices these awards dynamically, so the chart figure is a floor or typical price, not a promise.")
@@ -89,7 +89,7 @@ extension QuestionAnswerer {
       sentences.append("(I could not tell which program \(parsed.unattributedPoints.joined(separator: " and ")) belong to, so they are not counted.)")
     }
     sentences += routeNotes.map { "(\($0).)" }
-    draft.text = sentences.joined(separator: " ")
+    draft.text = sentences.filter { !$0.isEmpty }.joined(separator: " ")
     draft.facts = ranked.prefix(3).flatMap(\.explanation)
     draft.usedFactIDs = ranked.prefix(3).map(\.chartEntryID)
     return draft

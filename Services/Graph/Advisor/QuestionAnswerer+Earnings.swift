@@ -19,7 +19,7 @@ extension QuestionAnswerer {
     let statuses: [Loyalty_Advisor_V1_ProgramStatus]
     do {
       trip = try itinerary(parsed, traveller: traveller)
-      statuses = try questionStatuses(parsed)
+      statuses = try questionStatuses(parsed, carrier: trip.marketingCarrier)
     } catch {
       return .clarify(error.message, facts: facts)
     }
@@ -101,10 +101,11 @@ extension QuestionAnswerer {
     let trip: QuestionItinerary
     let statuses: [Loyalty_Advisor_V1_ProgramStatus]
     let goal: Loyalty_Advisor_V1_StatusGoal
+    let goalName: String
     do {
-      goal = try statusGoal(parsed)
       trip = try itinerary(parsed, traveller: traveller)
-      statuses = try questionStatuses(parsed)
+      (goal, goalName) = try statusGoal(parsed, carrier: trip.marketingCarrier)
+      statuses = try questionStatuses(parsed, carrier: trip.marketingCarrier)
     } catch {
       return .clarify(error.message, facts: facts)
     }
@@ -129,8 +130,9 @@ extension QuestionAnswerer {
       draft.text = "No program in the graph credits \(trip.summary)."
       return draft
     }
+    let target = goalName == goal.tier ? "\(goal.tier) in \(goalProgram)" : "\(goalName) (\(goal.tier) in \(goalProgram))"
     var sentences = [
-      "For \(goal.tier) in \(goalProgram), crediting \(trip.summary) to \(best.programName) makes the most progress: "
+      "For \(target), crediting \(trip.summary) to \(best.programName) makes the most progress: "
         + "\(workings(best))."
     ]
     for option in response.options.dropFirst().prefix(2) {
@@ -219,7 +221,8 @@ extension QuestionAnswerer {
     var message = "Which fare class (the one-letter booking code on the ticket) is it, e.g. “in I class”?"
     if !inCabin.isEmpty {
       let codes = inCabin.map(\.code).joined(separator: ", ")
-      message += " \(airline)'s \(parsed.cabin.map { "\($0.rawValue) " } ?? "")codes in the graph: \(codes)."
+      let possessive = airline.hasSuffix("s") ? "\(airline)'" : "\(airline)'s"
+      message += " \(possessive) \(parsed.cabin.map { "\($0.rawValue) " } ?? "")codes in the graph: \(codes)."
     }
     throw ClarificationNeeded(message)
   }
@@ -278,34 +281,46 @@ extension QuestionAnswerer {
   }
 
   /// Statuses the question states ("as an Executive Platinum"), in the request's form.
-  func questionStatuses(_ parsed: ParsedQuestion) throws(ClarificationNeeded) -> [Loyalty_Advisor_V1_ProgramStatus] {
+  func questionStatuses(_ parsed: ParsedQuestion, carrier: String?) throws(ClarificationNeeded) -> [Loyalty_Advisor_V1_ProgramStatus] {
     var statuses: [Loyalty_Advisor_V1_ProgramStatus] = []
     for tier in parsed.tiers where !tier.isGoal {
-      let program = try program(of: tier, parsed: parsed)
-      guard !statuses.contains(where: { $0.programID == program }) else { continue }
+      let reference = try resolve(tier, parsed: parsed, carrier: carrier, anyWillDo: false)
+      guard !statuses.contains(where: { $0.programID == reference.programID }) else { continue }
       var status = Loyalty_Advisor_V1_ProgramStatus()
-      status.programID = program
-      status.tier = tier.name
+      status.programID = reference.programID
+      status.tier = reference.tier
       statuses.append(status)
     }
     return statuses
   }
 
-  private func statusGoal(_ parsed: ParsedQuestion) throws(ClarificationNeeded) -> Loyalty_Advisor_V1_StatusGoal {
+  /// The goal tier, and how the question named it when that was an alliance status.
+  private func statusGoal(_ parsed: ParsedQuestion, carrier: String?) throws(ClarificationNeeded) -> (goal: Loyalty_Advisor_V1_StatusGoal, named: String) {
     guard let tier = parsed.tiers.first(where: \.isGoal) ?? parsed.tiers.last else {
       throw ClarificationNeeded("Which status do you want to reach? Name the program and tier, e.g. “AAdvantage Executive Platinum”.")
     }
+    // An alliance status is reached at the same level in any of its programs, so any will do.
+    let isAllianceStatus = tier.options.contains { $0.tier != tier.name }
+    let reference = try resolve(tier, parsed: parsed, carrier: carrier, anyWillDo: isAllianceStatus)
     var goal = Loyalty_Advisor_V1_StatusGoal()
-    goal.programID = try program(of: tier, parsed: parsed)
-    goal.tier = tier.name
-    return goal
+    goal.programID = reference.programID
+    goal.tier = reference.tier
+    return (goal, tier.name)
   }
 
-  private func program(of tier: ParsedQuestion.Tier, parsed: ParsedQuestion) throws(ClarificationNeeded) -> String {
-    let named = tier.programs.filter(parsed.programs.contains)
-    if let only = named.first, named.count == 1 { return only }
-    if tier.programs.count == 1 { return tier.programs[0] }
-    let names = tier.programs.compactMap { facts.program($0)?.name }.joined(separator: ", ")
+  /// The tier a mention means: the one in a program the question names, else the only one,
+  /// else the one in the carrier's own program.
+  private func resolve(_ tier: ParsedQuestion.Tier, parsed: ParsedQuestion, carrier: String?, anyWillDo: Bool) throws(ClarificationNeeded)
+    -> TierReference
+  {
+    let named = tier.options.filter { parsed.programs.contains($0.programID) }
+    if named.count == 1 { return named[0] }
+    if tier.options.count == 1 { return tier.options[0] }
+    let own = carrier.flatMap { facts.airline($0)?.programIDs } ?? []
+    let carriers = tier.options.filter { own.contains($0.programID) }
+    if carriers.count == 1 { return carriers[0] }
+    if anyWillDo, let first = (named.isEmpty ? tier.options : named).first { return first }
+    let names = tier.options.compactMap { facts.program($0.programID)?.name }.joined(separator: ", ")
     throw ClarificationNeeded("Which program's \(tier.name)? \(tier.name) is a tier of \(names).")
   }
 }

@@ -108,7 +108,7 @@ public struct QuestionAnswerer: Sendable {
           response.answer = draft.text + " (Offline answer: \(phraser.name)'s wording stated numbers the tools did not produce: \(invented.joined(separator: ", ")).)"
         }
       } catch {
-        response.answer = draft.text + " (Offline answer: \(phraser.name) could not be reached.)"
+        response.answer = draft.text + " (Offline answer: \(phraser.name) was unavailable.)"
       }
     }
     return response
@@ -157,17 +157,20 @@ extension QuestionAnswerer {
       switch mention.meaning {
       case .place(_, let airports):
         guard !parsed.narrowedPlaces.contains(mention.tokens) else { continue }
-        for code in airports { entities.append(entity(mention.text, facts.airport(code)?.id ?? NodeID.airport(code), NodeLabel.airport.rawValue)) }
+        let main = Self.mainAirports[QuestionTokenizer.fold(mention.text)].flatMap { airports.contains($0) ? [$0] : nil }
+        for code in main ?? airports { entities.append(entity(mention.text, facts.airport(code)?.id ?? NodeID.airport(code), NodeLabel.airport.rawValue)) }
       case .airline(let code), .flight(let code, _):
         entities.append(entity(mention.text, facts.airline(code)?.id ?? NodeID.airline(code), NodeLabel.airline.rawValue))
       case .program(let id):
         entities.append(entity(mention.text, facts.program(id)?.nodeID ?? NodeID.program(id), NodeLabel.loyaltyProgram.rawValue))
       case .alliance(let id):
         entities.append(entity(mention.text, id, NodeLabel.alliance.rawValue))
-      case .tier(let name, let programs):
-        let chosen = programs.filter(parsed.programs.contains)
-        for program in chosen.isEmpty ? programs : chosen {
-          if let tier = facts.eliteTier(program: program, name: name) { entities.append(entity(mention.text, tier.id, NodeLabel.eliteTier.rawValue)) }
+      case .tier(_, let options):
+        let chosen = options.filter { parsed.programs.contains($0.programID) }
+        for option in chosen.isEmpty ? options : chosen {
+          if let tier = facts.eliteTier(program: option.programID, name: option.tier) {
+            entities.append(entity(mention.text, tier.id, NodeLabel.eliteTier.rawValue))
+          }
         }
       case .country:
         break

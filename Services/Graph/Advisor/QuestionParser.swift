@@ -30,8 +30,9 @@ struct ParsedQuestion: Sendable {
 
   struct Tier: Sendable, Hashable {
     var mention: EntityMention
+    /// As the graph spells it: a tier name or an alliance status.
     var name: String
-    var programs: [String]
+    var options: [TierReference]
     /// A tier the traveller wants to reach rather than one they hold.
     var isGoal: Bool
   }
@@ -107,8 +108,8 @@ struct QuestionParser: Sendable {
         if !parsed.airlines.contains(carrier) { parsed.airlines.append(carrier) }
       case .program(let id): if !parsed.programs.contains(id) { parsed.programs.append(id) }
       case .alliance(let id): if !parsed.alliances.contains(id) { parsed.alliances.append(id) }
-      case .tier(let name, let programs):
-        parsed.tiers.append(.init(mention: mention, name: name, programs: programs, isGoal: Self.isGoal(mention, tokens: tokens)))
+      case .tier(let name, let options):
+        parsed.tiers.append(.init(mention: mention, name: name, options: options, isGoal: Self.isGoal(mention, tokens: tokens)))
       case .place, .country: break
       }
     }
@@ -116,7 +117,7 @@ struct QuestionParser: Sendable {
     parsed.passengers = Self.passengers(in: tokens, words: words)
     parsed.roundTrip = [" round trip ", " roundtrip ", " return trip ", " return flight ", " return ticket ", " there and back ", " both ways ", " return "]
       .contains { words.contains($0) } && !words.contains(" one way ")
-    parsed.money = Self.money(in: tokens)
+    parsed.money = Self.money(in: tokens, mentions: mentions)
     (parsed.balances, parsed.unattributedPoints) = Self.balances(in: tokens, mentions: mentions, money: parsed.money)
     parsed.travelDate = Self.date(in: tokens)
     parsed.topics = Self.topics(in: words)
@@ -181,18 +182,26 @@ struct QuestionParser: Sendable {
       if let code = letter(index) {
         let next = index + 1 < tokens.count && tokens[index + 1].isDash ? index + 2 : index + 1
         if word(next) == "class" || (word(next) == "fare" && word(index - 1) != nil && ["an", "a", "in"].contains(word(index - 1)!)) {
-          return ((code, "\(tokens[index].text) \(tokens[next].text)"), [index])
+          return ((code, QuestionTokenizer.text(of: tokens[index...next])), [index])
         }
       }
       if let first = word(index), ["fare", "booking"].contains(first), let second = word(index + 1), ["class", "code", "bucket"].contains(second),
         let code = letter(index + 2, anyCase: true)
       {
-        return ((code, "\(tokens[index].text) \(tokens[index + 1].text) \(tokens[index + 2].text)"), [index + 2])
+        return ((code, QuestionTokenizer.text(of: tokens[index...index + 2])), [index + 2])
+      }
+      // "in J", "in Y with a $900 fare"; "in I" only at the end of a clause, where it cannot be the pronoun.
+      if word(index) == "in", let code = letter(index + 1) {
+        let after = index + 2
+        let endsClause = after >= tokens.count || tokens[after].kind == .symbol
+        if endsClause || (code != "I" && followers.contains(word(after) ?? "")) {
+          return ((code, QuestionTokenizer.text(of: tokens[index...index + 1])), [index + 1])
+        }
       }
       if word(index) == "class", let code = letter(index + 1) {
         let after = index + 2
         if after >= tokens.count || tokens[after].kind == .symbol || followers.contains(word(after) ?? "") {
-          return ((code, "\(tokens[index].text) \(tokens[index + 1].text)"), [index + 1])
+          return ((code, QuestionTokenizer.text(of: tokens[index...index + 1])), [index + 1])
         }
       }
     }
@@ -219,23 +228,30 @@ struct QuestionParser: Sendable {
       return token.kind == .word ? numberWords[token.folded] : nil
     }
     for index in tokens.indices {
-      guard let number = count(tokens[index]), index + 1 < tokens.count else { continue }
-      let next = tokens[index + 1].folded
-      if passengerNouns.contains(next) { return number }
-      if next == "of", index + 2 < tokens.count, tokens[index + 2].folded == "us" { return number }
-      if index > 0, tokens[index - 1].folded == "for", tokens[index].kind == .word,
-        !pointUnits.contains(next), tokens[index + 1].kind != .number
-      {
+      guard let number = count(tokens[index]) else { continue }
+      let next = index + 1 < tokens.count ? tokens[index + 1] : nil
+      if let next, passengerNouns.contains(next.folded) { return number }
+      if next?.folded == "of", index + 2 < tokens.count, tokens[index + 2].folded == "us" { return number }
+      // "for two", "for 2 in business" — but not "for 2,000 points" or "for 2 nights".
+      if index > 0, tokens[index - 1].folded == "for", next.map({ $0.kind == .symbol || ["in", "on", "from", "to", "round", "one"].contains($0.folded) }) ?? true {
         return number
       }
       if index > 1, tokens[index - 1].folded == "of", tokens[index - 2].folded == "family" { return number }
     }
-    if words.hasSuffix(" for two ") || words.hasSuffix(" for 2 ") { return 2 }
     for phrase in [" my wife and i ", " my husband and i ", " my partner and i ", " me and my wife ", " me and my husband ", " me and my partner "]
     where words.contains(phrase) {
       return 2
     }
     return nil
+  }
+
+  /// Whether the number is joined by a dash to another number ("2025-06-01", "2-3").
+  static func isInDate(_ tokens: [QuestionToken], _ index: Int) -> Bool {
+    func joined(_ dash: Int, _ other: Int) -> Bool {
+      tokens.indices.contains(dash) && tokens.indices.contains(other) && tokens[dash].isDash && tokens[other].kind == .number
+        && tokens[min(dash, other)].range.upperBound == tokens[max(dash, other)].range.lowerBound
+    }
+    return joined(index + 1, index + 2) || joined(index - 1, index - 2)
   }
 
   /// YYYY-MM-DD written in the question.
@@ -266,9 +282,12 @@ struct QuestionParser: Sendable {
 
   /// Amounts of money: a number with a currency symbol or code, or one next to "fare",
   /// "fees", "taxes"; what part of the price it is comes from the nearest such word.
-  static func money(in tokens: [QuestionToken]) -> [ParsedQuestion.Money] {
+  static func money(in tokens: [QuestionToken], mentions: [EntityMention]) -> [ParsedQuestion.Money] {
+    let programStarts = Set(mentions.compactMap { mention -> Int? in
+      if case .program = mention.meaning { return mention.tokens.lowerBound } else { return nil }
+    })
     var found: [ParsedQuestion.Money] = []
-    for (index, token) in tokens.enumerated() where token.kind == .number {
+    for (index, token) in tokens.enumerated() where token.kind == .number && !isInDate(tokens, index) {
       var currency = token.currency
       if currency == nil, index + 1 < tokens.count { currency = currencyWords[tokens[index + 1].folded] }
       if currency == nil, index > 0 { currency = currencyWords[tokens[index - 1].folded] }
@@ -283,8 +302,8 @@ struct QuestionParser: Sendable {
         }
       }
       guard currency != nil || nearest != nil, let value = token.value else { continue }
-      // A number right before a points unit is a balance, not money.
-      if currency == nil, index + 1 < tokens.count, pointUnits.contains(tokens[index + 1].folded) { continue }
+      // A number right before a points unit or a program is a balance, not money.
+      if currency == nil, index + 1 < tokens.count, pointUnits.contains(tokens[index + 1].folded) || programStarts.contains(index + 1) { continue }
       found.append(.init(part: nearest?.part ?? .total, amount: value, currency: currency, text: token.text))
     }
     return found
@@ -302,7 +321,8 @@ struct QuestionParser: Sendable {
     var balances: [ParsedQuestion.Balance] = []
     var unattributed: [String] = []
     let moneyTexts = Set(money.map(\.text))
-    for (index, token) in tokens.enumerated() where token.kind == .number && token.currency == nil && !moneyTexts.contains(token.text) {
+    for (index, token) in tokens.enumerated()
+    where token.kind == .number && token.currency == nil && !moneyTexts.contains(token.text) && !isInDate(tokens, index) {
       guard let value = token.value, value >= 1, value == value.rounded(), value < 1e12 else { continue }
       var program: (id: String, mention: EntityMention)?
       var cursor = index + 1
@@ -384,7 +404,7 @@ struct QuestionParser: Sendable {
     if earn && !has([" need ", " redeem ", " award "]) { return .earnings }
     if award && hasTrip { return .award }
     if transfer { return parsed.cabin != nil || award ? .award : .transfer }
-    if route && hasTrip { return .route }
+    if route && (hasTrip || parsed.mentions.allSatisfy { if case .country = $0.meaning { true } else { false } }) { return .route }
     if hasTrip {
       if parsed.fareClass != nil || !parsed.money.isEmpty || parsed.flight != nil { return .earnings }
       if parsed.cabin != nil || !parsed.balances.isEmpty { return .award }

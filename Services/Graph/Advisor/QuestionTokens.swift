@@ -29,6 +29,18 @@ struct QuestionToken: Sendable, Hashable {
 enum QuestionTokenizer {
   static let currencySymbols: [Character: String] = ["$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY"]
 
+  /// Tokens as written, with a space where the question had one.
+  static func text(of tokens: ArraySlice<QuestionToken>) -> String {
+    var text = ""
+    var previous: QuestionToken?
+    for token in tokens {
+      if let previous, previous.range.upperBound != token.range.lowerBound { text += " " }
+      text += token.text
+      previous = token
+    }
+    return text
+  }
+
   static func fold(_ text: String) -> String {
     text.folding(options: [.diacriticInsensitive, .caseInsensitive], locale: nil).lowercased()
   }

@@ -22,7 +22,7 @@ struct TravellerStatuses: Sendable {
   init(_ statuses: [Loyalty_Advisor_V1_ProgramStatus], field: String, profile: [String: String], facts: LoyaltyFacts) throws(AdvisorError) {
     for (index, status) in statuses.enumerated() {
       let programField = "\(field)[\(index)].program_id"
-      let programID = status.programID.trimmingCharacters(in: .whitespaces)
+      let programID = status.programID.trimmedWhitespace
       guard !programID.isEmpty else { throw .invalid(programField, "is required") }
       guard let program = facts.program(programID) else {
         throw .notFound("\(programField): program '\(programID)' is not in the graph")
@@ -69,7 +69,7 @@ struct ProgramTiers {
 
   /// The tier as the program spells it; "" for the base member; nil when it has no such tier.
   func canonical(_ tier: String) -> String? {
-    let wanted = tier.trimmingCharacters(in: .whitespaces)
+    let wanted = tier.trimmedWhitespace
     if wanted.isEmpty { return "" }
     return names.first { $0.caseInsensitiveCompare(wanted) == .orderedSame }
   }

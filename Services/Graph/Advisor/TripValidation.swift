@@ -44,7 +44,7 @@ struct TripValidator {
       let problem = fareClass.isEmpty ? "is required (the one-letter booking code on the ticket)" : "'\(segment.fareClass)' is not a one-letter booking code"
       throw .invalid("\(field).fare_class", problem)
     }
-    let dateText = segment.departureDate.trimmingCharacters(in: .whitespaces)
+    let dateText = segment.departureDate.trimmedWhitespace
     guard let date = CalendarDate(dateText) else {
       let problem = dateText.isEmpty ? "is required (YYYY-MM-DD)" : "'\(segment.departureDate)' is not a date of the form YYYY-MM-DD"
       throw .invalid("\(field).departure_date", problem)
@@ -59,7 +59,7 @@ struct TripValidator {
   }
 
   private func normalized(_ code: String) -> String {
-    code.trimmingCharacters(in: .whitespaces).uppercased()
+    code.trimmedWhitespace.uppercased()
   }
 
   private func carrier(_ raw: String, field: String, required: Bool) throws(AdvisorError) -> String? {

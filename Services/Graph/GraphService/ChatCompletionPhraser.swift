@@ -26,21 +26,34 @@ public struct ChatCompletionPhraser: AnswerPhrasing {
   ///   - model: the model name sent in every request.
   ///   - apiKey: the bearer token, if the endpoint needs one.
   ///   - timeout: capped at 10 seconds.
-  ///   - client: the HTTP client to use; the process-wide shared one by default.
-  public init(baseURL: String, model: String, apiKey: String? = nil, timeout: TimeAmount = .seconds(10), client: HTTPClient = .shared) throws(ChatCompletionPhraserError) {
+  ///   - client: the HTTP client to use; by default one shared by every phraser of the
+  ///     process, which gives up on an endpoint it cannot connect to within 2 seconds instead
+  ///     of retrying until the timeout (an answer should not wait 10 seconds for a model that
+  ///     is down).
+  public init(baseURL: String, model: String, apiKey: String? = nil, timeout: TimeAmount = .seconds(10), client: HTTPClient? = nil)
+    throws(ChatCompletionPhraserError)
+  {
     let trimmed = baseURL.trimmingCharacters(in: .whitespaces)
     guard let url = URL(string: trimmed), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
-      throw .invalidConfiguration("advisor.llm.url: '\(baseURL)' is not an http(s) URL")
+      throw .invalidConfiguration("llm.url: '\(baseURL)' is not an http(s) URL")
     }
     guard !model.trimmingCharacters(in: .whitespaces).isEmpty else {
-      throw .invalidConfiguration("advisor.llm.model: is required when advisor.llm.url is set")
+      throw .invalidConfiguration("llm.model: is required when llm.url is set")
     }
     self.baseURL = trimmed.hasSuffix("/") ? String(trimmed.dropLast()) : trimmed
     self.model = model
     self.apiKey = apiKey.flatMap { $0.isEmpty ? nil : $0 }
     self.timeout = min(timeout, .seconds(10))
-    self.client = client
+    self.client = client ?? Self.sharedClient
   }
+
+  /// Lives as long as the process, like `HTTPClient.shared`, so it is never shut down.
+  private static let sharedClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration()
+    configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(2), read: .seconds(10))
+    configuration.connectionPool.retryConnectionEstablishment = false
+    return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+  }()
 
   public var name: String { model }
 

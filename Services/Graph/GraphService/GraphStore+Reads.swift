@@ -57,7 +57,8 @@ extension GraphStore {
     neighborLabels: Set<NodeLabel> = [],
     limit: Int = 100
   ) async throws -> (neighbors: [GraphNeighbor], truncated: Bool) {
-    try await database.read { db in
+    guard limit > 0 else { throw GraphError.invalidArgument(field: "limit", reason: "must be positive") }
+    return try await database.read { db in
       guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM nodes WHERE id = ?)", arguments: [id]) == true else {
         throw GraphError.nodeNotFound(id: id)
       }

@@ -31,7 +31,9 @@ extension GraphStore {
     nodeLabels: Set<NodeLabel> = [],
     limit: Int = 500
   ) async throws -> GraphTraversal {
-    try await database.read { db in
+    guard (1...4).contains(maxDepth) else { throw GraphError.invalidArgument(field: "max_depth", reason: "\(maxDepth) is outside 1…4") }
+    guard limit > 0 else { throw GraphError.invalidArgument(field: "limit", reason: "must be positive") }
+    return try await database.read { db in
       var traversal = Traversal(direction: direction, edgeTypes: edgeTypes, nodeLabels: nodeLabels, limit: limit, db: db)
       try traversal.run(from: startIDs, maxDepth: maxDepth)
       return try traversal.result()

@@ -5,8 +5,9 @@ import LoyaltyRuntime
 extension GraphStore {
   /// Creates or replaces the batch's nodes and edges in one transaction: all or nothing.
   ///
-  /// Every item is checked against `GraphSchema`; edge endpoints and the nodes properties
-  /// refer to must exist (in the batch or the graph) with the labels the schema expects.
+  /// Every item is checked against `GraphSchema`; edge endpoints, and the nodes that
+  /// properties refer to, must exist (in the batch or the graph) with the labels the schema
+  /// expects. Large batches are checked on several cores.
   /// A node or edge equal to the stored one is left alone and journals nothing, so a batch
   /// can be re-sent safely. A node's derived edges follow its new properties.
   @discardableResult
