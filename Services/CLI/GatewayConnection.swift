@@ -79,27 +79,17 @@ struct GatewayConnection: ParsableArguments {
     return options
   }
 
-  /// Runs `body` with the gateway's admin client and the metadata carrying the key; a gRPC
-  /// failure becomes `error: <code>: <message>` on standard error and exit code 1.
+  /// Runs `body` with the gateway's admin client, like `withGateway`.
   func withAdmin<Result: Sendable>(
     _ body: (Loyalty_Gateway_V1_GatewayAdmin.Client<HTTP2ClientTransport.Posix>, Metadata, CallOptions) async throws -> Result
   ) async throws -> Result {
-    let address = try address()
-    var metadata = Metadata()
-    metadata.addString(try key(), forKey: "x-api-key")
-    let options = callOptions
-    do {
-      return try await withServiceClient(address, identity: nil, principal: .anonymous) { client in
-        try await body(Loyalty_Gateway_V1_GatewayAdmin.Client(wrapping: client), metadata, options)
-      }
-    } catch let error as RPCError {
-      printError("\(error.code): \(error.message)\(Self.hint(for: error.code, address: address))")
-      throw ExitCode.failure
+    try await withGateway { client, metadata, options in
+      try await body(Loyalty_Gateway_V1_GatewayAdmin.Client(wrapping: client), metadata, options)
     }
   }
 
-  /// Runs `body` with a client of the gateway and the metadata carrying the key, like
-  /// `withAdmin`, for the routed APIs (graph, advisor).
+  /// Runs `body` with a client of the gateway and the metadata carrying the key; a gRPC
+  /// failure becomes `error: <code>: <message>` on standard error and exit code 1.
   func withGateway<Result: Sendable>(
     _ body: (GRPCClient<HTTP2ClientTransport.Posix>, Metadata, CallOptions) async throws -> Result
   ) async throws -> Result {

@@ -93,17 +93,3 @@ extension PropertyValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral
     self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
   }
 }
-
-/// Properties as stored: compact JSON with sorted keys, so equal properties give equal text.
-public enum PropertyCoding {
-  public static func encode(_ properties: Properties) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    // Encoding a tree of strings, numbers and booleans cannot fail.
-    return String(decoding: (try? encoder.encode(properties)) ?? Data("{}".utf8), as: UTF8.self)
-  }
-
-  public static func decode(_ text: String) throws -> Properties {
-    try JSONDecoder().decode(Properties.self, from: Data(text.utf8))
-  }
-}

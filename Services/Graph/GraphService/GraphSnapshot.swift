@@ -121,7 +121,7 @@ public final class GraphSnapshot: Sendable {
         guard let label = NodeLabel(rawValue: labelText) else {
           throw GraphStoreCorruption("node '\(row[0] as String)' has unknown label '\(labelText)'")
         }
-        nodes.append(GraphNode(id: row[0], label: label, properties: try PropertyJSON.decode(row[2])))
+        nodes.append(GraphNode(id: row[0], label: label, properties: try PropertyCoding.decode(row[2])))
       }
       var edges: [GraphEdge] = []
       let edgeCursor = try Row.fetchCursor(db, sql: "SELECT type, from_id, to_id, key, properties FROM edges ORDER BY id")
@@ -134,7 +134,7 @@ public final class GraphSnapshot: Sendable {
         edges.append(
           GraphEdge(
             type: type, fromID: row[1], toID: row[2], key: row[3],
-            properties: properties == "{}" ? [:] : try PropertyJSON.decode(properties)))
+            properties: properties == "{}" ? [:] : try PropertyCoding.decode(properties)))
       }
       return (sequence, nodes, edges)
     }

@@ -116,7 +116,7 @@ extension GraphStore {
     let wanted = GraphReferences.derivedEdges(of: item.node)
     var existing: [String: GraphEdge] = [:]
     if let previousProperties, mayReference(item.node.label) {
-      let previous = GraphNode(id: item.node.id, label: item.node.label, properties: try PropertyJSON.decode(previousProperties))
+      let previous = GraphNode(id: item.node.id, label: item.node.label, properties: try PropertyCoding.decode(previousProperties))
       existing = GraphReferences.derivedEdges(of: previous)
     }
     for id in existing.keys.sorted() where wanted[id] == nil {

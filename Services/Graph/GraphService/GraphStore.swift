@@ -5,7 +5,7 @@ import Logging
 import LoyaltyRuntime
 
 /// Persistence of the knowledge graph on SQLite: one row per node and per edge, properties as
-/// compact sorted-key JSON text (`PropertyJSON`, the form of `PropertyCoding.encode`), every
+/// compact sorted-key JSON text (`PropertyCoding`), every
 /// change journalled in the same transaction.
 ///
 /// Besides the edges callers write, the store keeps *derived* edges (CREDITS_TO_PROGRAM,
@@ -133,7 +133,7 @@ extension GraphStore {
       throw GraphStoreCorruption("node '\(id)' has unknown label '\(labelText)'")
     }
     return GraphNodeRecord(
-      node: GraphNode(id: id, label: label, properties: try PropertyJSON.decode(row["properties"])),
+      node: GraphNode(id: id, label: label, properties: try PropertyCoding.decode(row["properties"])),
       updatedAtMicros: row["updated_at"])
   }
 
@@ -151,7 +151,7 @@ extension GraphStore {
       throw GraphStoreCorruption("edge '\(id)' has unknown type '\(typeText)'")
     }
     return GraphEdgeRecord(
-      edge: GraphEdge(type: type, fromID: fromID, toID: toID, key: key, properties: try PropertyJSON.decode(properties)),
+      edge: GraphEdge(type: type, fromID: fromID, toID: toID, key: key, properties: try PropertyCoding.decode(properties)),
       derived: derived, updatedAtMicros: updatedAtMicros)
   }
 }

@@ -115,7 +115,7 @@ struct PreparedBatch: Sendable {
       throw GraphError(error)
     }
     try requireFiniteNumbers(node.properties, field: "\(field).properties")
-    return Node(node: node, properties: PropertyJSON.encode(node.properties), references: GraphReferences.references(of: node))
+    return Node(node: node, properties: PropertyCoding.encode(node.properties), references: GraphReferences.references(of: node))
   }
 
   private static func prepare(edge: GraphEdge, at index: Int) throws(GraphError) -> Edge {
@@ -126,7 +126,7 @@ struct PreparedBatch: Sendable {
       throw GraphError(error)
     }
     try requireFiniteNumbers(edge.properties, field: "\(field).properties")
-    return Edge(edge: edge, id: edge.id, properties: PropertyJSON.encode(edge.properties), references: GraphReferences.references(of: edge))
+    return Edge(edge: edge, id: edge.id, properties: PropertyCoding.encode(edge.properties), references: GraphReferences.references(of: edge))
   }
 
   /// NaN and infinities have no JSON form; the schema checks only the numbers it knows.

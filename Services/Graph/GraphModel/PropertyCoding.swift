@@ -1,17 +1,14 @@
 import Foundation
-import GraphModel
 
-/// The JSON text of stored properties, written and read without `JSONEncoder`/`JSONDecoder`,
-/// which cost several microseconds per row: an OpenFlights import writes ~74,000 rows and a
-/// snapshot reads them all back.
-///
-/// The text is what `PropertyCoding.encode` writes — compact, keys sorted, slashes unescaped,
-/// whole numbers without a fraction — so equal properties always give equal text and either
-/// decoder reads it.
-enum PropertyJSON {
+/// Properties as stored: compact JSON text with sorted keys, slashes unescaped and whole
+/// numbers without a fraction (what `JSONEncoder` with `.sortedKeys` writes), so equal
+/// properties always give equal text. Written and read by hand rather than with
+/// `JSONEncoder`/`JSONDecoder`, which cost several microseconds per row: an OpenFlights import
+/// writes ~74,000 rows and a snapshot reads them all back.
+public enum PropertyCoding {
   // MARK: Encoding
 
-  static func encode(_ properties: Properties) -> String {
+  public static func encode(_ properties: Properties) -> String {
     var output: [UInt8] = []
     output.reserveCapacity(128)
     writeObject(properties, into: &output)
@@ -91,14 +88,14 @@ enum PropertyJSON {
 
   // MARK: Decoding
 
-  struct SyntaxError: Error, CustomStringConvertible {
-    var offset: Int
-    var problem: String
-    var description: String { "invalid properties JSON at byte \(offset): \(problem)" }
+  public struct SyntaxError: Error, CustomStringConvertible {
+    public var offset: Int
+    public var problem: String
+    public var description: String { "invalid properties JSON at byte \(offset): \(problem)" }
   }
 
   /// Reads a JSON object of properties.
-  static func decode(_ text: String) throws -> Properties {
+  public static func decode(_ text: String) throws -> Properties {
     if text == "{}" { return [:] }
     var text = text
     return try text.withUTF8 { bytes in
