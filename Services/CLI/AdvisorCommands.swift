@@ -245,7 +245,9 @@ struct AskCommand: AsyncParsableCommand {
     }
     if connection.json { return try ProfileOutput.printJSON(response) }
     print(response.answer)
-    if !response.clarification.isEmpty { print("(\(response.clarification))") }
+    if !response.clarification.isEmpty, !response.answer.contains(response.clarification) {
+      print("(\(response.clarification))")
+    }
     if !response.citations.isEmpty {
       print("\nSources:")
       for citation in response.citations { print("  \(citation.title) — \(citation.url)") }
