@@ -216,7 +216,7 @@ public enum GraphSchema {
   static func validateID(_ id: String, field: String) throws(GraphValidationError) {
     guard !id.isEmpty else { throw GraphValidationError(field: field, message: "is required") }
     guard id.utf8.count <= 200 else { throw GraphValidationError(field: field, message: "is longer than 200 bytes") }
-    guard !id.contains("|"), id.unicodeScalars.allSatisfy({ !CharacterSet.whitespacesAndNewlines.contains($0) && !CharacterSet.controlCharacters.contains($0) }) else {
+    guard id.unicodeScalars.allSatisfy({ $0 != "|" && !$0.properties.isWhitespace && $0.properties.generalCategory != .control }) else {
       throw GraphValidationError(field: field, message: "'\(id)' may not contain spaces, control characters or '|'")
     }
   }

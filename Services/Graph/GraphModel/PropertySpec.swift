@@ -41,7 +41,7 @@ extension PropertySpec.Kind {
     switch self {
     case .text:
       guard let text = value.stringValue else { throw fail("must be text") }
-      guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { throw fail("is empty") }
+      guard text.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else { throw fail("is empty") }
       guard text.utf8.count <= 4096 else { throw fail("is longer than 4096 bytes") }
     case .code(let length, let digits):
       guard let text = value.stringValue, text.count == length,
@@ -71,7 +71,7 @@ extension PropertySpec.Kind {
       }
     case .textList:
       guard let items = value.stringListValue else { throw fail("must be a list of text") }
-      if let empty = items.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+      if let empty = items.firstIndex(where: { item in item.unicodeScalars.allSatisfy { $0.properties.isWhitespace } }) {
         throw GraphValidationError(field: "\(field)[\(empty)]", message: "is empty")
       }
     case .numberMap, .integerMap:
