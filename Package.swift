@@ -111,6 +111,22 @@ let package = Package(
       path: "Services/Graph/graph-service",
       swiftSettings: swiftSettings
     ),
+    // Backup object storage: a local directory or any S3-compatible store (SigV4, multipart,
+    // conditional writes) on async-http-client.
+    .target(
+      name: "BackupStorage",
+      dependencies: [.asyncHTTPClient, .crypto, .nioCore, .nioHTTP1, .logging],
+      path: "Services/Backup/BackupStorage",
+      swiftSettings: swiftSettings
+    ),
+    // What backups are made of: sealed (encrypted, checksummed) objects, journal segments,
+    // the catalog of recovery points, and point-in-time restore planning and replay.
+    .target(
+      name: "BackupCore",
+      dependencies: withGRPC(["BackupStorage", "LoyaltyAPI", "LoyaltyRuntime", .grdb, .crypto, .logging]),
+      path: "Services/Backup/BackupCore",
+      swiftSettings: swiftSettings
+    ),
     .target(
       name: "ProfileService",
       dependencies: withGRPC(["LoyaltyAPI", "LoyaltyRuntime", .grdb, .logging, .prometheus]),
@@ -199,6 +215,19 @@ let package = Package(
         .nioCore, .nioPosix, .nioHTTP1,
       ]),
       path: "Tests/GraphServiceTests",
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "BackupStorageTests",
+      dependencies: ["BackupStorage", "TestSupport", .asyncHTTPClient, .crypto, .nioCore, .logging],
+      path: "Tests/BackupStorageTests",
+      exclude: ["sigv4_reference.py", "moto_s3_setup.py"],
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
+      name: "BackupCoreTests",
+      dependencies: withGRPC(["BackupCore", "BackupStorage", "LoyaltyAPI", "LoyaltyRuntime", "TestSupport", .grdb, .crypto, .logging]),
+      path: "Tests/BackupCoreTests",
       swiftSettings: swiftSettings
     ),
     .testTarget(
