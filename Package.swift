@@ -226,7 +226,9 @@ let package = Package(
     ),
     .testTarget(
       name: "BackupCoreTests",
-      dependencies: withGRPC(["BackupCore", "BackupStorage", "LoyaltyAPI", "LoyaltyRuntime", "TestSupport", .grdb, .crypto, .logging]),
+      dependencies: withGRPC([
+        "BackupCore", "BackupStorage", "LoyaltyAPI", "LoyaltyRuntime", "TestSupport", .grpcInProcess, .grdb, .crypto, .logging,
+      ]),
       path: "Tests/BackupCoreTests",
       swiftSettings: swiftSettings
     ),

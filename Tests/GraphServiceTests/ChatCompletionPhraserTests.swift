@@ -70,7 +70,8 @@ import Testing
       let phraser = try ChatCompletionPhraser(baseURL: server.baseURL, model: "m", timeout: .milliseconds(300))
       let started = ContinuousClock.now
       await #expect(throws: (any Error).self) { _ = try await phraser.phrase(question: "q", draft: "d", facts: []) }
-      #expect(ContinuousClock.now - started < .seconds(5))
+      // Far below the phraser's 10 s default, with room for a loaded machine.
+      #expect(ContinuousClock.now - started < .seconds(8))
     }
   }
 
