@@ -1,0 +1,16 @@
+import Crypto
+import Foundation
+import LoyaltyRuntime
+
+enum FileSHA256 {
+  /// Lowercase hex SHA-256 of a file, read in 1 MiB chunks.
+  static func of(_ file: URL) throws -> String {
+    let handle = try FileHandle(forReadingFrom: file)
+    defer { try? handle.close() }
+    var hasher = SHA256()
+    while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+      hasher.update(data: chunk)
+    }
+    return hasher.finalize().hexString
+  }
+}
