@@ -261,21 +261,4 @@ import Testing
     let response = try pathfinder.find(request(passengers: 0))
     #expect(try pathway(response, "award:ba:3001-4000-business").pointsRequired == 50_000)
   }
-
-  @Test func findingPathwaysIsFast() throws {
-    let trip = request(balances: ["amex-membership-rewards": 30_000, "citi-thankyou": 30_000, "chase-ultimate-rewards": 20_000])
-    var durations: [Duration] = []
-    let clock = ContinuousClock()
-    for _ in 0..<2_000 {
-      let elapsed = try clock.measure { _ = try pathfinder.find(trip) }
-      durations.append(elapsed)
-    }
-    durations.sort()
-    // Bounds loose enough for a debug build sharing the machine with other tests; the
-    // service's target is a p99 of 20 ms.
-    let median = durations[durations.count / 2]
-    let p99 = durations[durations.count * 99 / 100]
-    #expect(median < .milliseconds(2), "median \(median)")
-    #expect(p99 < .milliseconds(20), "p99 \(p99)")
-  }
 }
