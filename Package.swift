@@ -44,6 +44,7 @@ let package = Package(
   products: [
     .executable(name: "graph-service", targets: ["graph-service"]),
     .executable(name: "profile-service", targets: ["profile-service"]),
+    .executable(name: "backup-service", targets: ["backup-service"]),
     .executable(name: "gateway", targets: ["gateway"]),
     .executable(name: "loyalty", targets: ["loyalty"]),
     .executable(name: "echo-server", targets: ["echo-server"]),
@@ -125,6 +126,22 @@ let package = Package(
       name: "BackupCore",
       dependencies: withGRPC(["BackupStorage", "LoyaltyAPI", "LoyaltyRuntime", .grdb, .crypto, .logging]),
       path: "Services/Backup/BackupCore",
+      swiftSettings: swiftSettings
+    ),
+    // backup-service: the targets, schedule, log shippers, restores, drills and API.
+    .target(
+      name: "BackupService",
+      dependencies: withGRPC([
+        "BackupCore", "BackupStorage", "LoyaltyAPI", "LoyaltyRuntime", .grpcHTTP2, .logging, .metrics, .prometheus,
+        .serviceLifecycle,
+      ]),
+      path: "Services/Backup/BackupService",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "backup-service",
+      dependencies: ["BackupService", "LoyaltyRuntime", .argumentParser, .logging, .prometheus],
+      path: "Services/Backup/backup-service",
       swiftSettings: swiftSettings
     ),
     .target(
@@ -254,7 +271,7 @@ let package = Package(
     .testTarget(
       name: "IntegrationTests",
       dependencies: withGRPC([
-        "LoyaltyAPI", "LoyaltyRuntime", "TestSupport", "profile-service", "graph-service", "gateway", "loyalty", .grpcHTTP2, .logging, .crypto,
+        "LoyaltyAPI", "LoyaltyRuntime", "TestSupport", "profile-service", "graph-service", "backup-service", "gateway", "loyalty", .grpcHTTP2, .logging, .crypto,
       ]),
       path: "Tests/IntegrationTests",
       swiftSettings: swiftSettings

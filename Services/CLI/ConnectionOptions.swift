@@ -6,7 +6,7 @@ import LoyaltyRuntime
 
 /// How the CLI reaches a service and whom it acts as.
 struct ConnectionOptions: ParsableArguments {
-  @Option(help: "The service address, host:port (LOYALTY_PROFILE_TARGET).")
+  @Option(help: "The service address, host:port (default: LOYALTY_PROFILE_TARGET or LOYALTY_BACKUP_TARGET by command, else the service's standard port).")
   var target: String?
 
   @Option(name: .customLong("as"), help: "Act as 'admin' or 'traveler:USER_ID' (LOYALTY_AS).")
@@ -15,14 +15,16 @@ struct ConnectionOptions: ParsableArguments {
   @Option(help: "File with the suite's internal secret (LOYALTY_INTERNAL_SECRET_FILE; default ./data/internal-secret).")
   var internalSecretFile: String?
 
-  @Option(help: "Seconds to wait for an answer.")
-  var timeout: Double = 10
+  @Option(help: "Seconds to wait for an answer (default 10; backup snapshots, restores, drills, verification and recovery: 3600).")
+  var timeout: Double?
 
   @Flag(help: "Print JSON instead of tables.")
   var json = false
 
   func validate() throws {
-    guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be between 0 and 3600 seconds") }
+    if let timeout, !(timeout > 0 && timeout <= 3600) {
+      throw ValidationError("--timeout must be between 0 and 3600 seconds")
+    }
   }
 
   func address(defaultTarget: String, environmentKey: String) throws -> ServiceAddress {
@@ -60,9 +62,14 @@ struct ConnectionOptions: ParsableArguments {
     }
   }
 
-  var callOptions: CallOptions {
+  static let defaultTimeoutSeconds: Double = 10
+
+  var callOptions: CallOptions { callOptions(defaultTimeoutSeconds: Self.defaultTimeoutSeconds) }
+
+  /// Call options waiting `--timeout` seconds when given, else `defaultTimeoutSeconds`.
+  func callOptions(defaultTimeoutSeconds: Double) -> CallOptions {
     var options = CallOptions.defaults
-    options.timeout = .milliseconds(Int64(timeout * 1000))
+    options.timeout = .milliseconds(Int64((timeout ?? defaultTimeoutSeconds) * 1000))
     return options
   }
 

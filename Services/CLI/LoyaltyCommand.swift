@@ -4,7 +4,7 @@ import ArgumentParser
 struct LoyaltyCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "loyalty",
-    abstract: "Command line for Loyalty Maximizer: the advisor, the knowledge graph, profiles, the gateway's API keys and routing, health probes and the local suite.",
+    abstract: "Command line for Loyalty Maximizer: the advisor, the knowledge graph, profiles, backups and recovery, the gateway's API keys and routing, health probes and the local suite.",
     subcommands: [
       AdvisorCommand.self,
       AskCommand.self,
@@ -13,6 +13,8 @@ struct LoyaltyCommand: AsyncParsableCommand {
       ProfileCommand.self,
       MembershipCommand.self,
       BalanceCommand.self,
+      BackupCommand.self,
+      RecoverCommand.self,
       KeysCommand.self,
       GatewayAdminCommand.self,
       SuiteCommand.self,

@@ -19,6 +19,11 @@ public enum RequestContext {
 }
 
 extension Duration {
+  /// The duration in seconds, as metrics and reports give it.
+  public var inSeconds: Double {
+    Double(components.seconds) + Double(components.attoseconds) / 1e18
+  }
+
   /// Milliseconds with three decimals, as log lines show durations.
   public var millisecondsText: String {
     let micros = components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000

@@ -26,29 +26,35 @@ final class RunningService: @unchecked Sendable {
   let secretFile: URL
   let logFile: URL
   let extraArguments: [String]
+  /// Variables added to the inherited environment.
+  let environment: [String: String]
   private(set) var process: Process
   private(set) var ports: ServiceApplication.Ports
 
   var address: ServiceAddress { ServiceAddress(host: "127.0.0.1", port: ports.grpc) }
   let identity: InternalIdentity
 
-  private init(executable: String, workDirectory: URL, extraArguments: [String]) throws {
+  private init(executable: String, workDirectory: URL, extraArguments: [String], environment: [String: String]) throws {
     self.executable = executable
     self.workDirectory = workDirectory
     self.dataDirectory = workDirectory.appendingPathComponent("data")
     self.secretFile = workDirectory.appendingPathComponent("internal-secret")
     self.logFile = workDirectory.appendingPathComponent("\(executable).log")
     self.extraArguments = extraArguments
+    self.environment = environment
     self.identity = try InternalIdentity(secret: Array(integrationSecret.utf8))
     self.process = Process()
     self.ports = .init(grpc: 0, admin: 0)
     try Data(integrationSecret.utf8).write(to: secretFile)
   }
 
-  static func start(_ executable: String, extraArguments: [String] = []) async throws -> RunningService {
+  static func start(
+    _ executable: String, extraArguments: [String] = [], environment: [String: String] = [:]
+  ) async throws -> RunningService {
     let work = FileManager.default.temporaryDirectory.appendingPathComponent("loyalty-it-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-    let service = try RunningService(executable: executable, workDirectory: work, extraArguments: extraArguments)
+    let service = try RunningService(
+      executable: executable, workDirectory: work, extraArguments: extraArguments, environment: environment)
     try await service.launch()
     return service
   }
@@ -63,10 +69,13 @@ final class RunningService: @unchecked Sendable {
     ] + extraArguments
   }
 
-  func launch() async throws {
+  /// Starts the executable; `reusingPorts` keeps the ports of the previous run, so that
+  /// peers configured with its address find it again after a restart.
+  func launch(reusingPorts: Bool = false) async throws {
     let portFile = workDirectory.appendingPathComponent("ports.json")
     try? FileManager.default.removeItem(at: portFile)
-    let process = try Self.spawn(executable, arguments: arguments(), log: logFile)
+    let arguments = reusingPorts ? arguments(grpcPort: ports.grpc, adminPort: ports.admin) : arguments()
+    let process = try Self.spawn(executable, arguments: arguments, log: logFile, environment: environment)
     self.process = process
     let deadline = ContinuousClock.now + .seconds(30)
     while ContinuousClock.now < deadline {
@@ -81,10 +90,13 @@ final class RunningService: @unchecked Sendable {
     throw ServiceStartFailure(message: "\(executable) did not start:\n\(logTail())")
   }
 
-  static func spawn(_ executable: String, arguments: [String], log: URL) throws -> Process {
+  static func spawn(_ executable: String, arguments: [String], log: URL, environment: [String: String] = [:]) throws -> Process {
     let process = Process()
     process.executableURL = executablesDirectory.appendingPathComponent(executable)
     process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+    }
     if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
     let handle = try FileHandle(forWritingTo: log)
     try handle.seekToEnd()

@@ -2,9 +2,9 @@ import Crypto
 import Foundation
 import LoyaltyRuntime
 
-enum FileSHA256 {
+public enum FileSHA256 {
   /// Lowercase hex SHA-256 of a file, read in 1 MiB chunks.
-  static func of(_ file: URL) throws -> String {
+  public static func of(_ file: URL) throws -> String {
     let handle = try FileHandle(forReadingFrom: file)
     defer { try? handle.close() }
     var hasher = SHA256()

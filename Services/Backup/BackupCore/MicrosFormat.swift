@@ -1,9 +1,9 @@
 import Foundation
 
 /// UTC renderings of journal times (microseconds since 1970), exact to the microsecond.
-enum MicrosFormat {
+public enum MicrosFormat {
   /// `2025-01-02T03:04:05.123456Z`
-  static func iso8601(_ micros: Int64) -> String {
+  public static func iso8601(_ micros: Int64) -> String {
     let parts = components(micros)
     return String(
       format: "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", parts.year, parts.month, parts.day, parts.hour, parts.minute,

@@ -82,7 +82,7 @@ public struct RestoreDrill: Sendable {
     let started = ContinuousClock.now
     let restored = try await restore.restore(
       service: service, to: target, from: catalog, into: folder.appendingPathComponent("restored.sqlite"))
-    result.rtoSeconds = Self.seconds(ContinuousClock.now - started)
+    result.rtoSeconds = (ContinuousClock.now - started).inSeconds
     result.restoredSeq = restored.restoredSeq
     result.snapshotID = restored.plan.snapshot.id
     result.notes = restored.notes
@@ -163,11 +163,6 @@ public struct RestoreDrill: Sendable {
   }
 
   private static func nowMicros() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
-
-  private static func seconds(_ duration: Duration) -> Double {
-    let (seconds, attoseconds) = duration.components
-    return Double(seconds) + Double(attoseconds) / 1e18
-  }
 }
 
 /// Why a drill's restored database is not accepted.
