@@ -8,10 +8,12 @@ COPY . .
 # graph-service reads its curated seed from the resource bundle beside the executable.
 RUN swift build -c release --product profile-service \
  && swift build -c release --product graph-service \
+ && swift build -c release --product backup-service \
  && swift build -c release --product gateway \
  && swift build -c release --product loyalty \
  && mkdir -p /out \
- && cp -R .build/release/profile-service .build/release/graph-service .build/release/gateway .build/release/loyalty \
+ && cp -R .build/release/profile-service .build/release/graph-service .build/release/backup-service \
+    .build/release/gateway .build/release/loyalty \
     .build/release/*.resources /out/
 
 FROM swift:6.3-bookworm-slim
@@ -19,7 +21,7 @@ FROM swift:6.3-bookworm-slim
 # mounted on them start out writable by it.
 RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-0 ca-certificates && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home /data loyalty \
- && mkdir -p /data/profile /data/graph /data/gateway && chown -R loyalty /data
+ && mkdir -p /data/profile /data/graph /data/backup /data/backup-dr /data/gateway && chown -R loyalty /data
 COPY --from=build /out/ /usr/local/bin/
 USER loyalty
 WORKDIR /data

@@ -147,27 +147,32 @@ public struct GatewayConfig: Codable, Sendable, Equatable {
 
   /// The local suite: every service on loopback at its default port, v1 and v2 of the
   /// profile API each behind its own alias, the graph and the advisor (both hosted by
-  /// graph-service) behind theirs.
+  /// graph-service) behind theirs, and the backup API. The backup pool is not required:
+  /// clients' calls never depend on it, so the gateway stays ready while it is down.
   public static func localSuite(
-    profileTarget: String = "127.0.0.1:50052", graphTarget: String = "127.0.0.1:50051"
+    profileTarget: String = "127.0.0.1:50052", graphTarget: String = "127.0.0.1:50051",
+    backupTarget: String = "127.0.0.1:50054"
   ) -> GatewayConfig {
     GatewayConfig(
       versions: [APIVersion(name: "v1"), APIVersion(name: "v2")],
       upstreams: [
         Upstream(name: "profile", targets: [profileTarget], required: true),
         Upstream(name: "graph", targets: [graphTarget], required: true),
+        Upstream(name: "backup", targets: [backupTarget], required: false),
       ],
       aliases: [
         Alias(name: "profile-v1", pools: [WeightedPool(pool: "profile", weight: 100)]),
         Alias(name: "profile-v2", pools: [WeightedPool(pool: "profile", weight: 100)]),
         Alias(name: "graph-v1", pools: [WeightedPool(pool: "graph", weight: 100)]),
         Alias(name: "advisor-v1", pools: [WeightedPool(pool: "graph", weight: 100)]),
+        Alias(name: "backup-v1", pools: [WeightedPool(pool: "backup", weight: 100)]),
       ],
       routes: [
         Route(apiVersion: "v1", service: "loyalty.profile.v1.ProfileService", alias: "profile-v1"),
         Route(apiVersion: "v2", service: "loyalty.profile.v2.ProfileService", alias: "profile-v2"),
         Route(apiVersion: "v1", service: "loyalty.graph.v1.GraphService", alias: "graph-v1"),
         Route(apiVersion: "v1", service: "loyalty.advisor.v1.AdvisorService", alias: "advisor-v1"),
+        Route(apiVersion: "v1", service: "loyalty.backup.v1.BackupService", alias: "backup-v1"),
       ],
       rateLimits: defaultRateLimits
     )

@@ -68,6 +68,7 @@ enum RESTRoutes {
   static let admin = "loyalty.gateway.v1.GatewayAdmin"
   static let graphV1 = "loyalty.graph.v1.GraphService"
   static let advisorV1 = "loyalty.advisor.v1.AdvisorService"
+  static let backupV1 = "loyalty.backup.v1.BackupService"
 
   static let all: [RESTRoute] = [
     .init(.POST, "/v1/profiles", service: profileV1, rpc: "CreateProfile", Loyalty_Profile_V1_CreateProfileRequest.self, Loyalty_Profile_V1_Profile.self),
@@ -98,6 +99,10 @@ enum RESTRoutes {
     .init(.POST, "/v1/advisor/crediting", service: advisorV1, rpc: "RecommendCreditingProgram", Loyalty_Advisor_V1_RecommendCreditingProgramRequest.self, Loyalty_Advisor_V1_RecommendCreditingProgramResponse.self),
     .init(.POST, "/v1/advisor/award-pathways", service: advisorV1, rpc: "FindAwardPathways", Loyalty_Advisor_V1_FindAwardPathwaysRequest.self, Loyalty_Advisor_V1_FindAwardPathwaysResponse.self),
     .init(.POST, "/v1/advisor/ask", service: advisorV1, rpc: "Ask", Loyalty_Advisor_V1_AskRequest.self, Loyalty_Advisor_V1_AskResponse.self),
+
+    .init(.GET, "/v1/backups/status", service: backupV1, rpc: "GetStatus", Loyalty_Backup_V1_GetStatusRequest.self, Loyalty_Backup_V1_BackupStatus.self),
+    .init(.GET, "/v1/backups/recovery-points", service: backupV1, rpc: "ListRecoveryPoints", Loyalty_Backup_V1_ListRecoveryPointsRequest.self, Loyalty_Backup_V1_ListRecoveryPointsResponse.self),
+    .init(.POST, "/v1/backups/snapshots", service: backupV1, rpc: "TakeSnapshot", Loyalty_Backup_V1_TakeSnapshotRequest.self, Loyalty_Backup_V1_TakeSnapshotResponse.self),
 
     .init(.POST, "/v1/admin/keys", service: admin, rpc: "CreateApiKey", Loyalty_Gateway_V1_CreateApiKeyRequest.self, Loyalty_Gateway_V1_CreateApiKeyResponse.self),
     .init(.GET, "/v1/admin/keys", service: admin, rpc: "ListApiKeys", Loyalty_Gateway_V1_ListApiKeysRequest.self, Loyalty_Gateway_V1_ListApiKeysResponse.self),

@@ -86,7 +86,7 @@ public struct ServiceCatalog: Sendable {
   static let curators: Set<Role> = [.curator, .admin]
 
   public static let standard = ServiceCatalog([
-    profileV1, profileV2, graphV1, advisorV1, gatewayAdmin, health, reflectionV1, reflectionV1Alpha,
+    profileV1, profileV2, graphV1, advisorV1, backupV1, gatewayAdmin, health, reflectionV1, reflectionV1Alpha,
   ])
 
   static let profileV1 = RoutedService(
@@ -140,6 +140,23 @@ public struct ServiceCatalog: Sendable {
       MethodPolicy("RecommendCreditingProgram", access: .roles(people), idempotent: true, routeClass: "read"),
       MethodPolicy("FindAwardPathways", access: .roles(people), idempotent: true, routeClass: "read"),
       MethodPolicy("Ask", access: .roles(people), idempotent: true, routeClass: "read", timeout: .seconds(30)),
+    ])
+
+  // Backups hold every traveller's data, so only admins reach them through the gateway.
+  // Restores, drills, verification and recovery read or write whole databases.
+  static let backupV1 = RoutedService(
+    name: "loyalty.backup.v1.BackupService", destination: .routeTable,
+    methods: [
+      MethodPolicy("GetStatus", access: .roles(admins), idempotent: true, routeClass: "admin", timeout: .seconds(30)),
+      MethodPolicy("TakeSnapshot", access: .roles(admins), idempotent: false, routeClass: "admin", timeout: .seconds(600)),
+      MethodPolicy("ListRecoveryPoints", access: .roles(admins), idempotent: true, routeClass: "admin", timeout: .seconds(30)),
+      MethodPolicy("DeleteSnapshot", access: .roles(admins), idempotent: false, routeClass: "admin", timeout: .seconds(60)),
+      MethodPolicy("Restore", access: .roles(admins), idempotent: false, routeClass: "admin", timeout: .seconds(3600)),
+      MethodPolicy("RunDrill", access: .roles(admins), idempotent: false, routeClass: "admin", timeout: .seconds(3600)),
+      MethodPolicy("ListDrills", access: .roles(admins), idempotent: true, routeClass: "admin", timeout: .seconds(30)),
+      MethodPolicy("Verify", access: .roles(admins), idempotent: true, routeClass: "admin", timeout: .seconds(3600)),
+      MethodPolicy("ListLifecycleRules", access: .roles(admins), idempotent: true, routeClass: "admin", timeout: .seconds(30)),
+      MethodPolicy("Recover", access: .roles(admins), idempotent: false, routeClass: "admin", timeout: .seconds(3600)),
     ])
 
   static let gatewayAdmin = RoutedService(

@@ -17,8 +17,9 @@ struct SuiteMember: Sendable {
   var healthService: String
   /// The v1 services it hosts, with the gateway alias each is routed through.
   var routedServices: [(alias: String, service: String)] = []
-  /// Flags beyond the common ones (data folder, secret, host, ports), given the port offset.
-  var extraArguments: @Sendable (_ portOffset: Int) -> [String] = { _ in [] }
+  /// Flags beyond the common ones (data folder, secret, host, ports), given the launcher (its
+  /// port offset and data folder).
+  var extraArguments: @Sendable (_ suite: SuiteLauncher) -> [String] = { _ in [] }
 
   static let profile = SuiteMember(
     name: "profile", executable: "profile-service", grpcPort: 50052, adminPort: 9052,
@@ -31,8 +32,26 @@ struct SuiteMember: Sendable {
     name: "graph", executable: "graph-service", grpcPort: 50051, adminPort: 9051,
     healthService: "loyalty.advisor.v1.AdvisorService",
     routedServices: [("graph-v1", "loyalty.graph.v1.GraphService"), ("advisor-v1", "loyalty.advisor.v1.AdvisorService")],
-    extraArguments: { offset in
-      ["--profile-target", "127.0.0.1:\(SuiteMember.profile.grpcPort + offset)"]
+    extraArguments: { suite in
+      ["--profile-target", "127.0.0.1:\(suite.port(SuiteMember.profile.grpcPort))"]
+    })
+
+  /// After the services it backs up, which it starts shipping change logs from at once; before
+  /// the gateway, which routes the backup API to it. Its catalog and primary target live in
+  /// its data folder, and every object is copied to a second folder standing in for the DR
+  /// region. Encrypts with the suite's backup key, made on the first start.
+  static let backup = SuiteMember(
+    name: "backup", executable: "backup-service", grpcPort: 50054, adminPort: 9054,
+    healthService: "loyalty.backup.v1.BackupService",
+    routedServices: [("backup-v1", "loyalty.backup.v1.BackupService")],
+    extraArguments: { suite in
+      [
+        "--profile-target", "127.0.0.1:\(suite.port(SuiteMember.profile.grpcPort))",
+        "--graph-target", "127.0.0.1:\(suite.port(SuiteMember.graph.grpcPort))",
+        "--key-file", suite.backupKeyFile.path,
+        "--primary-target", suite.backupPrimaryTarget.path,
+        "--dr-target", suite.backupDRTarget.path,
+      ]
     })
 
   /// After the services it routes to. The targets only matter when the gateway creates its
@@ -41,18 +60,22 @@ struct SuiteMember: Sendable {
   static let gateway = SuiteMember(
     name: "gateway", executable: "gateway", grpcPort: 8080, adminPort: 9080, httpPort: 8081,
     healthService: "loyalty.gateway.v1.GatewayAdmin",
-    extraArguments: { offset in
+    extraArguments: { suite in
       [
-        "--http-port", "\(8081 + offset)",
-        "--profile-target", "127.0.0.1:\(SuiteMember.profile.grpcPort + offset)",
-        "--graph-target", "127.0.0.1:\(SuiteMember.graph.grpcPort + offset)",
+        "--http-port", "\(suite.port(8081))",
+        "--profile-target", "127.0.0.1:\(suite.port(SuiteMember.profile.grpcPort))",
+        "--graph-target", "127.0.0.1:\(suite.port(SuiteMember.graph.grpcPort))",
+        "--backup-target", "127.0.0.1:\(suite.port(SuiteMember.backup.grpcPort))",
       ]
     })
 
-  static let all: [SuiteMember] = [profile, graph, gateway]
+  static let all: [SuiteMember] = [profile, graph, backup, gateway]
 
-  /// The gateway's upstream pool each service is reached through.
-  static let pools: [(pool: String, member: SuiteMember)] = [("profile", profile), ("graph", graph)]
+  /// The gateway's upstream pool each service is reached through, and whether the gateway's
+  /// readiness depends on it (clients' calls never need backup-service).
+  static let pools: [(pool: String, member: SuiteMember, required: Bool)] = [
+    ("profile", profile, true), ("graph", graph, true), ("backup", backup, false),
+  ]
 }
 
 struct SuiteCommand: AsyncParsableCommand {
@@ -66,8 +89,9 @@ struct SuiteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       abstract: "Starts every service on loopback with one data folder, seeds it on first start, and stops them all on Ctrl-C.",
       discussion: """
-        On first start it also creates an admin API key for the gateway (saved in <data>/admin-api-key)
-        and an API key for the demo traveller (<data>/demo-traveler-api-key); later starts reuse them.
+        On first start it also creates an admin API key for the gateway (saved in <data>/admin-api-key),
+        an API key for the demo traveller (<data>/demo-traveler-api-key) and the key that encrypts
+        backups (<data>/backup-key); later starts reuse them.
         """
     )
 
@@ -81,7 +105,7 @@ struct SuiteCommand: AsyncParsableCommand {
     var portOffset: Int = 0
 
     func validate() throws {
-      // 15000 keeps the highest port (profile-service, 50052) below 65536.
+      // 15000 keeps the highest port (backup-service, 50054) below 65536.
       guard (0...15_000).contains(portOffset) else { throw ValidationError("--port-offset must be between 0 and 15000") }
     }
 
@@ -106,6 +130,12 @@ struct SuiteLauncher: Sendable {
   var secretFile: URL { dataDirectory.appendingPathComponent("internal-secret") }
   var adminKeyFile: URL { dataDirectory.appendingPathComponent("admin-api-key") }
   var demoKeyFile: URL { dataDirectory.appendingPathComponent("demo-traveler-api-key") }
+  var backupKeyFile: URL { dataDirectory.appendingPathComponent("backup-key") }
+  var backupPrimaryTarget: URL {
+    memberDataDirectory(SuiteMember.backup).appendingPathComponent("targets/primary", isDirectory: true)
+  }
+  /// The folder standing in for the storage of a second region.
+  var backupDRTarget: URL { memberDataDirectory(SuiteMember.backup).appendingPathComponent("targets/dr", isDirectory: true) }
   static let demoTraveler = "demo-traveler"
 
   func port(_ base: Int) -> Int { base + portOffset }
@@ -119,6 +149,9 @@ struct SuiteLauncher: Sendable {
     }
     guard !members.isEmpty else {
       throw ValidationError("no service executables in \(binDirectory.path); build with 'swift build' first")
+    }
+    if members.contains(where: { $0.name == SuiteMember.backup.name }), try Self.ensureSecret(at: backupKeyFile, byteCount: 32) {
+      say("created the backup encryption key in \(backupKeyFile.path); keep a copy somewhere safe: backups cannot be read without it")
     }
 
     let events = AsyncStream.makeStream(of: SuiteEvent.self)
@@ -209,7 +242,7 @@ struct SuiteLauncher: Sendable {
         "--host", "127.0.0.1",
         "--grpc-port", "\(port(member.grpcPort))",
         "--admin-port", "\(port(member.adminPort))",
-      ] + member.extraArguments(portOffset)
+      ] + member.extraArguments(self)
     let log = try openLog(member.name)
     process.standardOutput = log
     process.standardError = log
@@ -223,7 +256,7 @@ struct SuiteLauncher: Sendable {
     return RunningMember(member: member, process: process)
   }
 
-  private func memberDataDirectory(_ member: SuiteMember) -> URL {
+  func memberDataDirectory(_ member: SuiteMember) -> URL {
     dataDirectory.appendingPathComponent(member.name, isDirectory: true)
   }
 
@@ -294,8 +327,9 @@ struct SuiteLauncher: Sendable {
 
   /// The gateway writes the service targets into its configuration file only when it
   /// creates it; when the suite runs with another port offset later, each local pool
-  /// (`profile`, `graph`) is pointed at this run's service, and a pool missing from a file
-  /// written by an older suite is added with its route. Nothing else in the file changes.
+  /// (`profile`, `graph`, `backup`) is pointed at this run's service, and a pool missing from
+  /// a file written by an older suite is added with its routes. Nothing else in the file
+  /// changes.
   func pointGatewayAtServices() throws {
     let file = memberDataDirectory(SuiteMember.gateway).appendingPathComponent("gateway.json")
     guard let data = FileManager.default.contents(atPath: file.path),
@@ -303,15 +337,17 @@ struct SuiteLauncher: Sendable {
       var upstreams = config["upstreams"] as? [[String: Any]]
     else { return }
     var changed = false
-    for (pool, member) in SuiteMember.pools {
+    for (pool, member, required) in SuiteMember.pools {
       let expected = "127.0.0.1:\(port(member.grpcPort))"
       guard let index = upstreams.firstIndex(where: { $0["name"] as? String == pool }) else {
-        upstreams.append(["name": pool, "targets": [expected], "required": true])
+        upstreams.append(["name": pool, "targets": [expected], "required": required])
         var aliases = config["aliases"] as? [[String: Any]] ?? []
         var routes = config["routes"] as? [[String: Any]] ?? []
         for (alias, service) in member.routedServices where !aliases.contains(where: { $0["name"] as? String == alias }) {
           aliases.append(["name": alias, "pools": [["pool": pool, "weight": 100]]])
-          routes.append(["apiVersion": "v1", "service": service, "alias": alias])
+          if !routes.contains(where: { $0["service"] as? String == service }) {
+            routes.append(["apiVersion": "v1", "service": service, "alias": alias])
+          }
         }
         config["aliases"] = aliases
         config["routes"] = routes
@@ -415,8 +451,10 @@ struct SuiteLauncher: Sendable {
   }
 
   /// Writes `contents` to a new file readable by the owner only (mode 0600 from the moment
-  /// it exists), then renames it into place.
-  static func writePrivateFile(_ url: URL, contents: String) throws {
+  /// it exists), then moves it into place. With `replacing: false` an existing file is kept
+  /// as it is. Returns whether the file was written.
+  @discardableResult
+  static func writePrivateFile(_ url: URL, contents: String, replacing: Bool = true) throws -> Bool {
     let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
     unlink(temporary.path)
     let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -426,18 +464,26 @@ struct SuiteLauncher: Sendable {
     let bytes = Array(contents.utf8)
     let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
     let synced = fsync(descriptor)
+    let writeError = errno
     close(descriptor)
-    guard written == bytes.count, synced == 0, rename(temporary.path, url.path) == 0 else {
-      let reason = String(cString: strerror(errno))
+    guard written == bytes.count, synced == 0 else {
       unlink(temporary.path)
-      throw ValidationError("cannot write \(url.path): \(reason)")
+      throw ValidationError("cannot write \(url.path): \(String(cString: strerror(writeError)))")
     }
+    // link(2), unlike rename(2), fails rather than replace a file that exists.
+    let moved = replacing ? rename(temporary.path, url.path) : link(temporary.path, url.path)
+    let moveError = errno
+    unlink(temporary.path)
+    if moved == 0 { return true }
+    if !replacing, moveError == EEXIST { return false }
+    throw ValidationError("cannot write \(url.path): \(String(cString: strerror(moveError)))")
   }
 
   // MARK: Summary
 
   private func printSummary(_ suite: RunningSuite) {
     let loyalty = Self.shellQuoted(Self.ownDirectory().appendingPathComponent("loyalty").path)
+    func runs(_ member: SuiteMember) -> Bool { suite.members.contains { $0.member.name == member.name } }
     say("")
     say("Loyalty Maximizer is running on loopback (data in \(dataDirectory.path)):")
     for member in suite.members.map(\.member) {
@@ -473,15 +519,29 @@ struct SuiteLauncher: Sendable {
         say("  curl -s -H \"x-api-key: $(cat \(demoFile))\" \(http)/v1/profiles/\(SuiteLauncher.demoTraveler)")
       }
       say("  curl -s -H \"x-api-key: $(cat \(adminFile))\" \(http)/v1/profiles")
+      if runs(SuiteMember.backup) {
+        say("  curl -s -H \"x-api-key: $(cat \(adminFile))\" \(http)/v1/backups/status")
+      }
       say("  \(loyalty) health --target \(grpc)")
     }
-    if suite.members.contains(where: { $0.member.name == SuiteMember.profile.name }) {
+    if runs(SuiteMember.profile) || runs(SuiteMember.backup) {
       say("")
-      say("Or call profile-service directly (the CLI signs as admin with the suite's internal secret):")
+      say("Or call the services directly (the CLI signs as admin with the suite's internal secret):")
       say("  export LOYALTY_INTERNAL_SECRET_FILE=\(Self.shellQuoted(secretFile.path))")
+    }
+    if runs(SuiteMember.profile) {
       say("  export LOYALTY_PROFILE_TARGET=127.0.0.1:\(port(SuiteMember.profile.grpcPort))")
       say("  \(loyalty) profile get \(SuiteLauncher.demoTraveler)")
       say("  \(loyalty) health --target 127.0.0.1:\(port(SuiteMember.profile.grpcPort))")
+    }
+    if runs(SuiteMember.backup) {
+      let backup = "127.0.0.1:\(port(SuiteMember.backup.grpcPort))"
+      say("")
+      say("backup-service (\(backup)) keeps every change to profiles and the graph, encrypted:")
+      say("  primary target:         \(backupPrimaryTarget.path)")
+      say("  DR copy:                \(backupDRTarget.path) (standing in for a second region)")
+      say("  backup key:             \(backupKeyFile.path) (keep a copy elsewhere)")
+      say("  status:                 \(loyalty) backup status --target \(backup)")
     }
     say("Press Ctrl-C to stop every service.")
   }
@@ -516,12 +576,14 @@ struct SuiteLauncher: Sendable {
     URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
   }
 
-  /// 48 random bytes, base64, readable by the owner only; kept across runs.
-  static func ensureSecret(at url: URL) throws {
-    guard !FileManager.default.fileExists(atPath: url.path) else { return }
+  /// `byteCount` random bytes, base64, readable by the owner only; an existing file is never
+  /// replaced. Returns whether the file was created.
+  @discardableResult
+  static func ensureSecret(at url: URL, byteCount: Int = 48) throws -> Bool {
+    guard !FileManager.default.fileExists(atPath: url.path) else { return false }
     var generator = SystemRandomNumberGenerator()
-    let bytes = (0..<48).map { _ in UInt8.random(in: 0...255, using: &generator) }
-    try writePrivateFile(url, contents: Data(bytes).base64EncodedString() + "\n")
+    let bytes = (0..<byteCount).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    return try writePrivateFile(url, contents: Data(bytes).base64EncodedString() + "\n", replacing: false)
   }
 }
 
