@@ -7,11 +7,14 @@ import SwiftProtobuf
 import Synchronization
 import Testing
 
-/// profile-service and backup-service as real processes: backup-service ships profile's
-/// journal to a primary target and copies it to a DR target, both folders unless S3
-/// targets are given. Everything lives in one temporary folder, removed by `tearDown`.
+/// profile-service (and optionally graph-service) and backup-service as real processes:
+/// backup-service ships their journals to a primary target and copies them to a DR target,
+/// both folders unless S3 targets are given. Everything lives in one temporary folder,
+/// removed by `tearDown`.
 final class BackupTestbed: @unchecked Sendable {
   let profile: RunningService
+  /// Started with an empty graph (`--seed none`), so that everything in it was written by the test.
+  let graph: RunningService?
   let backup: RunningService
   let folder: URL
   let keyFile: URL
@@ -20,8 +23,9 @@ final class BackupTestbed: @unchecked Sendable {
   var drFolder: URL { folder.appendingPathComponent("dr") }
   var restoresFolder: URL { folder.appendingPathComponent("restores") }
 
-  private init(profile: RunningService, backup: RunningService, folder: URL, keyFile: URL) {
+  private init(profile: RunningService, graph: RunningService?, backup: RunningService, folder: URL, keyFile: URL) {
     self.profile = profile
+    self.graph = graph
     self.backup = backup
     self.folder = folder
     self.keyFile = keyFile
@@ -30,47 +34,56 @@ final class BackupTestbed: @unchecked Sendable {
   /// - Parameters:
   ///   - primary, dr: target specifications; folders under the testbed's folder by default.
   static func start(
-    primary: String? = nil, dr: String? = nil, environment: [String: String] = [:], extraArguments: [String] = []
+    primary: String? = nil, dr: String? = nil, environment: [String: String] = [:], extraArguments: [String] = [],
+    withGraph: Bool = false
   ) async throws -> BackupTestbed {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loyalty-backup-it-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let keyFile = folder.appendingPathComponent("backup-key")
     try Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedData().write(to: keyFile)
     let profile = try await RunningService.start("profile-service")
+    var graph: RunningService?
     let backup: RunningService
     do {
+      if withGraph {
+        graph = try await RunningService.start(
+          "graph-service", extraArguments: ["--profile-target", profile.address.description, "--seed", "none"])
+      }
       backup = try await RunningService.start(
         "backup-service",
         extraArguments: [
           "--key-file", keyFile.path,
-          "--profile-target", "127.0.0.1:\(profile.ports.grpc)", "--graph-target", "none",
+          "--profile-target", profile.address.description, "--graph-target", graph?.address.description ?? "none",
           "--primary-target", primary ?? folder.appendingPathComponent("primary").path,
           "--dr-target", dr ?? folder.appendingPathComponent("dr").path,
           "--copy-interval", "1", "--drill-interval", "0", "--log-format", "text",
         ] + extraArguments,
         environment: environment)
     } catch {
-      await profile.stop()
-      profile.removeFiles()
+      for service in [graph, profile].compactMap({ $0 }) {
+        await service.stop()
+        service.removeFiles()
+      }
       throw error
     }
-    return BackupTestbed(profile: profile, backup: backup, folder: folder, keyFile: keyFile)
+    return BackupTestbed(profile: profile, graph: graph, backup: backup, folder: folder, keyFile: keyFile)
   }
 
   func tearDown() async {
-    await backup.stop()
-    await profile.stop()
-    backup.removeFiles()
-    profile.removeFiles()
+    for service in [backup, graph, profile].compactMap({ $0 }) {
+      await service.stop()
+      service.removeFiles()
+    }
     try? FileManager.default.removeItem(at: folder)
   }
 
   /// Runs `body` with a started testbed, printing both logs when it fails.
   static func with(
     primary: String? = nil, dr: String? = nil, environment: [String: String] = [:], extraArguments: [String] = [],
-    _ body: (BackupTestbed) async throws -> Void
+    withGraph: Bool = false, _ body: (BackupTestbed) async throws -> Void
   ) async throws {
-    let testbed = try await start(primary: primary, dr: dr, environment: environment, extraArguments: extraArguments)
+    let testbed = try await start(
+      primary: primary, dr: dr, environment: environment, extraArguments: extraArguments, withGraph: withGraph)
     do {
       try await body(testbed)
     } catch {
@@ -87,20 +100,21 @@ final class BackupTestbed: @unchecked Sendable {
     try await backup.withClient { try await body(Loyalty_Backup_V1_BackupService.Client(wrapping: $0)) }
   }
 
-  func status() async throws -> Loyalty_Backup_V1_ServiceBackupStatus {
+  func status(of service: String = "profile") async throws -> Loyalty_Backup_V1_ServiceBackupStatus {
     let status = try await withBackups { try await $0.getStatus(.init()) }
-    return try #require(status.services.first { $0.service == "profile" })
+    return try #require(status.services.first { $0.service == service })
   }
 
-  /// Waits until `condition` holds for profile's backup status; fails after `timeout`.
+  /// Waits until `condition` holds for the service's backup status; fails after `timeout`.
   @discardableResult
   func waitForStatus(
-    timeout: Duration = .seconds(30), _ what: String, _ condition: (Loyalty_Backup_V1_ServiceBackupStatus) -> Bool
+    of service: String = "profile", timeout: Duration = .seconds(30), _ what: String,
+    _ condition: (Loyalty_Backup_V1_ServiceBackupStatus) -> Bool
   ) async throws -> Loyalty_Backup_V1_ServiceBackupStatus {
     let deadline = ContinuousClock.now + timeout
     var last: Loyalty_Backup_V1_ServiceBackupStatus?
     while ContinuousClock.now < deadline {
-      if let status = try? await status() {
+      if let status = try? await status(of: service) {
         last = status
         if condition(status) { return status }
       }
@@ -109,9 +123,13 @@ final class BackupTestbed: @unchecked Sendable {
     throw BackupTestbedFailure(description: "timed out waiting for \(what); last status: \(last.map { "\($0)" } ?? "none")")
   }
 
-  /// The newest journal sequence of profile-service.
+  /// profile-service's change journal.
   func profileJournal(after seq: Int64 = 0) async throws -> [Loyalty_Replication_V1_ChangeRecord] {
-    try await profile.replication { replication in
+    try await journal(of: profile, after: seq)
+  }
+
+  func journal(of service: RunningService, after seq: Int64 = 0) async throws -> [Loyalty_Replication_V1_ChangeRecord] {
+    try await service.replication { replication in
       try await replication.streamChanges(.with { $0.afterSeq = seq }) { response in
         var records: [Loyalty_Replication_V1_ChangeRecord] = []
         for try await record in response.messages { records.append(record) }
@@ -124,6 +142,14 @@ final class BackupTestbed: @unchecked Sendable {
   func waitUntilShipped(timeout: Duration = .seconds(30)) async throws {
     let head = try await profileJournal().last?.seq ?? 0
     try await waitForStatus(timeout: timeout, "sequence \(head) to be stored") { $0.lastStoredSeq >= head }
+  }
+
+  /// Waits until every change `service` has committed so far is on the DR target.
+  func waitUntilCopiedToDR(_ name: String, of service: RunningService, timeout: Duration = .seconds(60)) async throws {
+    let head = try await journal(of: service).last?.seq ?? 0
+    try await waitForStatus(of: name, timeout: timeout, "\(name)'s sequence \(head) on the DR target") {
+      $0.drReplicatedSeq >= head && $0.drLagSeconds == 0
+    }
   }
 
   /// Every file below `folder`, for scanning stored objects.
