@@ -38,6 +38,9 @@ public struct ReplicationService: Loyalty_Replication_V1_Replication.ServiceProt
   ) async throws -> StreamingServerResponse<Loyalty_Replication_V1_SnapshotChunk> {
     try Authorization.requireInternal(for: "Snapshot")
     let file = try scratchFile("snapshot")
+    // Stamped before the copy: a copy with an empty journal is then known to be the state at
+    // this time, never later than a change committed while the copy was being made.
+    let takenAt = Date()
     let snapshot: ServiceDatabase.SnapshotFile
     do {
       snapshot = try await database.snapshot(into: file)
@@ -55,7 +58,7 @@ public struct ReplicationService: Loyalty_Replication_V1_Replication.ServiceProt
           header.lastSeq = snapshot.lastSequence
           if let micros = snapshot.lastCommitTimeMicros { header.lastCommitTime = .init(micros: micros) }
           header.sizeBytes = snapshot.sizeBytes
-          header.takenAt = .init(date: Date())
+          header.takenAt = .init(date: takenAt)
         }
       })
       let handle = try FileHandle(forReadingFrom: file)

@@ -69,7 +69,8 @@ import Testing
       resumed.cancel()
       try await resumed.value
 
-      #expect(fixture.source.calls.afterSeqsRequested == [0, stoppedAt])
+      // The new stream starts at the last stored record, to check it is the same history.
+      #expect(fixture.source.calls.afterSeqsRequested == [0, stoppedAt - 1])
       let segments = try await fixture.catalog.segments(service: "items")
       #expect(coverage(of: segments, through: head) == nil)
       var shipped: [Int64] = []
@@ -113,8 +114,9 @@ import Testing
       #expect(try await eventually { shipper.status.lastStoredSeq == 6 })
       running.cancel()
       try await running.value
-      // The records of the failed stream were stored before asking again from the catalog.
-      #expect(source.calls.afterSeqsRequested == [0, 3])
+      // The records of the failed stream were stored before asking again from the catalog,
+      // from the last stored record on.
+      #expect(source.calls.afterSeqsRequested == [0, 2])
       let segments = try await fixture.catalog.segments(service: "items")
       #expect(coverage(of: segments, through: 6) == nil)
       await fixture.database.close()
@@ -135,6 +137,28 @@ import Testing
       let status = shipper.status
       #expect(status.stoppedBecause?.contains("expected sequence 4, received 5") == true)
       #expect(!status.isCaughtUp && status.lastStoredSeq == 3)
+      await fixture.database.close()
+    }
+  }
+
+  @Test func aServiceWithAnotherHistoryStopsShippingInsteadOfMixingThem() async throws {
+    try await withTemporaryDirectory { directory in
+      let fixture = try ShippingFixture(directory: directory)
+      let source = ScriptedSource(
+        service: "items",
+        streams: [
+          .init(records: (1...3).map { changeRecord(seq: $0, micros: 1_000 * $0) }, ending: .fail(RPCError(code: .unavailable, message: "gone"))),
+          // The database was recreated: sequence 3 exists again, committed at another time.
+          .init(records: (3...5).map { changeRecord(seq: $0, micros: 9_000 * $0) }, ending: .stayOpen),
+        ])
+      let shipper = LogShipper(
+        source: source, archive: fixture.archive, catalog: fixture.catalog,
+        configuration: .init(flushInterval: .milliseconds(50), initialBackoff: .milliseconds(10)), logger: testLogger)
+      await #expect(throws: LogShipperError.historyMismatch(service: "items", seq: 3, storedCommitTimeMicros: 3_000, serviceCommitTimeMicros: 27_000)) {
+        try await shipper.run()
+      }
+      #expect(try await fixture.catalog.lastShippedSeq(service: "items") == 3)
+      #expect(shipper.status.stoppedBecause?.contains("no longer holds the history") == true)
       await fixture.database.close()
     }
   }

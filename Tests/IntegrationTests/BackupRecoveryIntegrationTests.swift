@@ -97,4 +97,86 @@ import Testing
       #expect(restored.restoredSeq == head)
     }
   }
+
+  /// An in-place restore to an earlier time replaces the later history: the service's new
+  /// changes are backed up after the restored point, and both the restored point and the new
+  /// latest point restore exactly.
+  @Test func inPlaceRestoreToAnEarlierTimeContinuesBackupsFromThere() async throws {
+    try await BackupTestbed.with { testbed in
+      let adjust = { (ids: ClosedRange<Int>, prefix: String) in
+        try await testbed.profile.withProfiles { profiles in
+          for index in ids {
+            _ = try await profiles.adjustBalance(.with {
+              $0.userID = "fork"; $0.programID = "aa-aadvantage"; $0.delta = 1; $0.requestID = "\(prefix)\(index)"
+            })
+            try await Task.sleep(for: .milliseconds(20))
+          }
+        }
+      }
+      _ = try await testbed.profile.withProfiles { try await $0.createProfile(.with { $0.profile = makeProfile("fork") }) }
+      try await testbed.waitForStatus("the first snapshot") { $0.hasLastSnapshot }
+      try await adjust(1...5, "a")
+      let middle = try #require(try await testbed.profileJournal().last)
+      try await adjust(6...10, "a")
+      _ = try await testbed.withBackups { try await $0.takeSnapshot(.with { $0.service = "profile" }) }
+      try await testbed.waitUntilShipped()
+
+      let restored = try await testbed.withBackups { backups in
+        try await backups.restore(.with {
+          $0.service = "profile"; $0.toTime = middle.commitTime; $0.mode = .inPlace; $0.force = true
+        })
+      }
+      #expect(restored.restoredSeq == middle.seq)
+      #expect(restored.notes.contains { $0.contains("replaced") }, "\(restored.notes)")
+      let rewound = try await testbed.profile.withProfiles { try await $0.getProfile(.with { $0.userID = "fork" }) }
+      #expect(rewound.memberships[0].balance == 5)
+
+      try await adjust(1...4, "b")
+      try await testbed.waitUntilShipped()
+      let head = try #require(try await testbed.profileJournal().last)
+      #expect(head.seq == middle.seq + 8, "four adjustments of two rows each")
+      let verification = try await testbed.withBackups { try await $0.verify(.with { $0.service = "profile" }) }
+      #expect(verification.ok, "\(verification.problems)")
+      for (name, time, expected) in [("latest", head.commitTime, head.seq), ("middle", middle.commitTime, middle.seq)] {
+        let copy = try await testbed.withBackups { backups in
+          try await backups.restore(.with {
+            $0.service = "profile"; $0.toTime = time
+            $0.destination = testbed.restoresFolder.appendingPathComponent("\(name).sqlite").path
+          })
+        }
+        #expect(copy.restoredSeq == expected, "\(name)")
+      }
+    }
+  }
+
+  /// A service restarted on an empty database that takes new writes before anyone restores
+  /// it has another history under the same sequence numbers: shipping stops and says so
+  /// rather than mixing the two, and resumes after an in-place restore.
+  @Test func aRecreatedDatabaseStopsShippingUntilItIsRestored() async throws {
+    try await BackupTestbed.with { testbed in
+      let profile = testbed.profile
+      _ = try await profile.withProfiles { try await $0.createProfile(.with { $0.profile = makeProfile("original") }) }
+      try await testbed.waitForStatus("the first snapshot") { $0.hasLastSnapshot }
+      try await testbed.waitUntilShipped()
+      let shipped = try await testbed.status().lastStoredSeq
+
+      await profile.killHard()
+      try FileManager.default.removeItem(at: profile.dataDirectory)
+      try await profile.launch(reusingPorts: true)
+      try await profile.withProfiles { profiles in
+        for index in 1...3 { _ = try await profiles.createProfile(.with { $0.profile = makeProfile("stranger-\(index)") }) }
+      }
+      let stopped = try await testbed.waitForStatus(timeout: .seconds(30), "shipping to stop") { !$0.stoppedReason.isEmpty }
+      #expect(stopped.stoppedReason.contains("no longer holds the history"), "\(stopped.stoppedReason)")
+      #expect(stopped.lastStoredSeq == shipped)
+
+      let restored = try await testbed.withBackups { backups in
+        try await backups.restore(.with { $0.service = "profile"; $0.mode = .inPlace; $0.force = true })
+      }
+      #expect(restored.restoredSeq == shipped)
+      try await testbed.waitForStatus("shipping to resume") { $0.shipping && $0.stoppedReason.isEmpty }
+      let profiles = try await profile.withProfiles { try await $0.listProfiles(.init()) }
+      #expect(profiles.profiles.map(\.userID) == ["original"])
+    }
+  }
 }

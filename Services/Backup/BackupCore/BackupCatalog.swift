@@ -258,6 +258,15 @@ public final class BackupCatalog: Sendable {
     }
   }
 
+  /// The commit time of the record at `seq` when a stored segment ends with it: how log
+  /// shipping recognises that the service still has the history it shipped.
+  public func commitTimeMicros(service: String, endingSegmentAt seq: Int64) async throws -> Int64? {
+    try await queue.read { db in
+      try Int64.fetchOne(
+        db, sql: "SELECT last_commit_time FROM segment WHERE service = ? AND last_seq = ? LIMIT 1", arguments: [service, seq])
+    }
+  }
+
   private static func fetchSnapshot(id: String, in db: Database) throws -> SnapshotEntry? {
     guard let row = try Row.fetchOne(db, sql: "SELECT * FROM snapshot WHERE id = ?", arguments: [id]) else { return nil }
     let tables = try Row.fetchAll(

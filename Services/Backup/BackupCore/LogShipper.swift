@@ -9,7 +9,10 @@ import Synchronization
 /// catalog's last stored sequence and stores the records as journal segments, at the latest
 /// `flushInterval` after a record arrives and whenever the buffer reaches its record or byte
 /// limit. Sequence continuity is verified: duplicates (after a reconnect) are dropped, a hole
-/// stops the shipper with `LogShipperError.gap`. A dropped stream or failed upload is retried
+/// stops the shipper with `LogShipperError.gap`. Every stream starts one record early and
+/// checks that record's commit time against the stored one, so that a service whose database
+/// was recreated or replaced (another history under the same sequence numbers) stops the
+/// shipper with `LogShipperError.historyMismatch` instead of mixing two histories. A dropped stream or failed upload is retried
 /// with bounded exponential backoff; every new stream starts from the catalog, so a restart
 /// (of the shipper or the process) leaves neither gap nor duplicate.
 ///
@@ -139,8 +142,13 @@ public final class LogShipper: Sendable {
   /// catalog's last stored sequence until the stream fails, ends or the task is cancelled.
   private func follow(_ pending: inout PendingRecords) async throws {
     try await flush(&pending)
-    let after = try await catalog.lastShippedSeq(service: service) ?? 0
-    pending.lastSeq = after
+    let lastStored = try await catalog.lastShippedSeq(service: service) ?? 0
+    pending.lastSeq = lastStored
+    pending.anchor = nil
+    if lastStored > 0, let commitTime = try await catalog.commitTimeMicros(service: service, endingSegmentAt: lastStored) {
+      pending.anchor = Anchor(seq: lastStored, commitTimeMicros: commitTime)
+    }
+    let after = pending.anchor.map { $0.seq - 1 } ?? lastStored
     let source = self.source
     let highWater = max(1_000, configuration.maxSegmentRecords * 2)
     let tick = max(configuration.flushInterval / 10, .milliseconds(10))
@@ -190,6 +198,16 @@ public final class LogShipper: Sendable {
         logger.info("following the change journal", metadata: ["after_seq": "\(pending.lastSeq)"])
       case .record(let record):
         depth.value.withLock { $0 -= 1 }
+        if let anchor = pending.anchor {
+          if record.seq < anchor.seq { continue }
+          pending.anchor = nil
+          guard record.seq == anchor.seq, record.commitTime.micros == anchor.commitTimeMicros else {
+            throw LogShipperError.historyMismatch(
+              service: service, seq: anchor.seq, storedCommitTimeMicros: anchor.commitTimeMicros,
+              serviceCommitTimeMicros: record.seq == anchor.seq ? record.commitTime.micros : nil)
+          }
+          continue
+        }
         guard try accept(record, into: &pending) else { continue }
         if pending.records.count >= configuration.maxSegmentRecords || pending.bytes >= configuration.maxSegmentBytes {
           try await flush(&pending)
@@ -259,10 +277,18 @@ public final class LogShipper: Sendable {
   }
 }
 
+/// The last stored record, which a new stream must start with.
+private struct Anchor {
+  var seq: Int64
+  var commitTimeMicros: Int64
+}
+
 /// Records received and accepted but not yet stored.
 private struct PendingRecords {
   /// The highest sequence accepted (stored or buffered); the next record must follow it.
   var lastSeq: Int64
+  /// Set until the stream's first record has been checked against the stored history.
+  var anchor: Anchor?
   var records: [Loyalty_Replication_V1_ChangeRecord] = []
   var bytes = 0
   var firstReceivedAt: ContinuousClock.Instant?
@@ -290,6 +316,9 @@ public enum LogShipperError: Error, Equatable, CustomStringConvertible {
   /// The records cannot form a segment (e.g. a commit time going backwards).
   case invalidRecords(service: String, detail: String)
   case alreadyRunning(service: String)
+  /// The service's record at `seq` is not the one stored (nil: it has no record there):
+  /// its database now holds another history.
+  case historyMismatch(service: String, seq: Int64, storedCommitTimeMicros: Int64, serviceCommitTimeMicros: Int64?)
 
   public var description: String {
     switch self {
@@ -299,6 +328,11 @@ public enum LogShipperError: Error, Equatable, CustomStringConvertible {
       "\(service)'s change records cannot be shipped: \(detail); shipping stopped"
     case .alreadyRunning(let service):
       "the log shipper of \(service) is already running"
+    case .historyMismatch(let service, let seq, let stored, let found):
+      "\(service)'s journal no longer holds the history that was backed up: sequence \(seq) was committed at "
+        + "\(MicrosFormat.iso8601(stored)) in the backups, \(found.map { "at \(MicrosFormat.iso8601($0))" } ?? "and is missing") in the service "
+        + "(its database was recreated or replaced); shipping stopped. Restore it in place from the backups, "
+        + "or move the old backups aside to start a new history"
     }
   }
 }

@@ -18,6 +18,8 @@ public final class ShippingSupervisor: Sendable {
     var isShipping = false
     /// Woken when the shipper stops because of a pause.
     var stopWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Counts the pauses that ended; a stopped shipper retries at once after one.
+    var resumptions = 0
   }
 
   public init(shipper: LogShipper, logger: Logger, retryAfterStop: Duration = .seconds(60)) {
@@ -56,7 +58,7 @@ public final class ShippingSupervisor: Sendable {
       }
       for waiter in waiters { waiter.resume() }
       if stoppedForGood {
-        try? await Task.sleep(for: retryAfterStop)
+        await waitBeforeRetrying()
       }
     }
   }
@@ -81,7 +83,20 @@ public final class ShippingSupervisor: Sendable {
   }
 
   private func resume() {
-    state.withLock { $0.pauseRequests -= 1 }
+    state.withLock {
+      $0.pauseRequests -= 1
+      $0.resumptions += 1
+    }
+  }
+
+  /// Waits `retryAfterStop`, or less when a pause ends meanwhile (an in-place restore may
+  /// have repaired what stopped the shipper).
+  private func waitBeforeRetrying() async {
+    let resumptions = state.withLock { $0.resumptions }
+    let deadline = ContinuousClock.now + retryAfterStop
+    while ContinuousClock.now < deadline, !Task.isCancelled, state.withLock({ $0.resumptions }) == resumptions {
+      try? await Task.sleep(for: .milliseconds(50))
+    }
   }
 
   private var isPaused: Bool { state.withLock { $0.pauseRequests > 0 } }
