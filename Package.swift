@@ -250,6 +250,12 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
+      name: "BackupServiceTests",
+      dependencies: ["BackupService", "BackupCore", "BackupStorage", "LoyaltyRuntime", .argumentParser, .logging],
+      path: "Tests/BackupServiceTests",
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
       name: "GatewayAuthTests",
       dependencies: ["GatewayAuth", "LoyaltyRuntime", "LoyaltyAPI", "TestSupport", .grpcCore, .jwtKit, .crypto, .grdb, .logging],
       path: "Tests/GatewayAuthTests",

@@ -111,6 +111,11 @@ import Testing
       let damaged = try await testbed.withBackups { try await $0.verify(.init()) }
       #expect(!damaged.ok)
       #expect(damaged.problems.contains { $0.contains(newer.id) }, "\(damaged.problems)")
+      let verifyCommand = try await runCommand(
+        executablesDirectory.appendingPathComponent("loyalty"),
+        ["backup", "verify", "--target", testbed.backup.address.description, "--internal-secret-file", testbed.backup.secretFile.path])
+      #expect(verifyCommand.status != 0, "verify must fail non-zero: \(verifyCommand.output)")
+      #expect(verifyCommand.output.contains(newer.id))
       let fallback = try await testbed.withBackups { backups in
         try await backups.restore(.with {
           $0.service = "profile"
@@ -140,6 +145,41 @@ import Testing
       }
       #expect(refused?.code == .dataLoss, "\(String(describing: refused))")
       #expect(!FileManager.default.fileExists(atPath: testbed.restoresFolder.appendingPathComponent("refused.sqlite").path))
+    }
+  }
+
+  /// What operators and Prometheus see: the status table, and the series the alert rules in
+  /// Services/Backup/alerts are written against, including a drill's result.
+  @Test func statusAndMetricsShowShippingSnapshotsCopiesAndDrills() async throws {
+    try await BackupTestbed.with { testbed in
+      _ = try await testbed.profile.withProfiles { try await $0.createProfile(.with { $0.profile = makeProfile("watched") }) }
+      try await testbed.waitForStatus("the first snapshot") { $0.hasLastSnapshot }
+      try await testbed.waitUntilShipped()
+      try await testbed.waitUntilCopiedToDR("profile", of: testbed.profile)
+      let drills = try await testbed.withBackups { try await $0.runDrill(.with { $0.service = "profile" }) }
+      #expect(drills.drills.map(\.outcome) == [.successful], "\(drills)")
+      #expect(drills.drills[0].rtoSeconds > 0)
+
+      try await Task.sleep(for: .milliseconds(1500))
+      let metrics = try await testbed.backup.adminGET("/metrics")
+      #expect(metrics.status == 200)
+      for series in [
+        #"backup_lag_seconds{service="profile"} 0.0"#,
+        #"backup_drill_last_result{service="profile"} 1.0"#,
+        #"backup_copy_lag_seconds{service="profile",target="dr"} 0.0"#,
+        #"backup_snapshot_interval_seconds{service="profile"} 86400.0"#,
+      ] {
+        #expect(metrics.body.contains(series), "missing \(series)")
+      }
+      for name in ["backup_last_snapshot_timestamp_seconds{", "backup_drill_last_success_timestamp_seconds{"] {
+        #expect(metrics.body.contains(name), "missing \(name)")
+      }
+
+      let status = try await runCommand(
+        executablesDirectory.appendingPathComponent("loyalty"),
+        ["backup", "status", "--target", testbed.backup.address.description, "--internal-secret-file", testbed.backup.secretFile.path])
+      #expect(status.status == 0, "\(status.output)")
+      #expect(status.output.contains("profile") && status.output.contains("SUCCESSFUL"), "\(status.output)")
     }
   }
 }

@@ -63,7 +63,7 @@ public struct StorageTargetSpec: Sendable, Hashable, CustomStringConvertible {
       throw ConfigError(key: key, message: "'\(trimmed)' is neither a folder nor s3://BUCKET")
     }
     let url = path.hasPrefix("/") ? URL(fileURLWithPath: path, isDirectory: true)
-      : URL(fileURLWithPath: path, isDirectory: true, relativeTo: base ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+      : (base ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).appendingPathComponent(path, isDirectory: true)
     location = .directory(url.standardizedFileURL)
   }
 
