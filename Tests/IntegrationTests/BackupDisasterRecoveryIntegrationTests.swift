@@ -14,7 +14,7 @@ import Testing
   /// (SIGSTOP); restores, drills and verification from the DR target alone still pass, and
   /// `loyalty recover --from dr` brings back profile-service and graph-service after both lost
   /// their data.
-  @Test(.enabled(if: MotoProcess.isAvailable, "needs moto: pip install 'moto[server]' boto3"))
+  @Test(.enabled("needs moto: pip install 'moto[server]' boto3") { await MotoProcess.isAvailable() })
   func theSuiteRecoversFromTheDRTargetWhileThePrimaryIsFrozen() async throws {
     let primaryStore = try await MotoProcess.start()
     defer { primaryStore.stop() }

@@ -25,8 +25,12 @@ public final class MotoProcess: @unchecked Sendable {
     public var description: String
   }
 
-  /// Whether python3 can run moto's server and boto3.
-  public static let isAvailable: Bool = {
+  /// Whether python3 can run moto's server and boto3; checked once, without blocking a thread.
+  public static func isAvailable() async -> Bool {
+    await availability.value
+  }
+
+  private static let availability = Task<Bool, Never> {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["python3", "-c", "import moto.server, boto3"]
@@ -34,9 +38,14 @@ public final class MotoProcess: @unchecked Sendable {
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
     guard (try? process.run()) != nil else { return false }
-    process.waitUntilExit()
+    let deadline = ContinuousClock.now + .seconds(120)
+    while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+    if process.isRunning {
+      process.terminate()
+      return false
+    }
     return process.terminationStatus == 0
-  }()
+  }
 
   /// Starts moto and waits (at most 30 s) until it accepts connections.
   public static func start() async throws -> MotoProcess {
