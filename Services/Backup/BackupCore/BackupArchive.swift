@@ -30,12 +30,15 @@ public struct BackupArchive: Sendable {
   /// the file itself. Returns the catalog entry, listing this target.
   public func storeSnapshot(file: URL, service: String, kind: SnapshotKind, takenAtMicros: Int64) async throws -> SnapshotEntry {
     try Self.requireValidService(service)
-    let facts = try await SnapshotFileFacts.read(file)
     let id = BackupLayout.newSnapshotID(takenAtMicros: takenAtMicros)
     let key = BackupLayout.snapshotKey(service: service, id: id)
     let sealedFile = try scratchFile("seal")
     defer { try? FileManager.default.removeItem(at: sealedFile) }
-    let sealed = try sealer.sealFile(file, to: sealedFile)
+    // Both only read the file: the digest and the sealing run side by side.
+    async let readFacts = SnapshotFileFacts.read(file)
+    let sealer = self.sealer
+    let sealed = try await BlockingIO.run { try sealer.sealFile(file, to: sealedFile) }
+    let facts = try await readFacts
     try await target.putFile(key, from: sealedFile, ifAbsent: true)
     let entry = SnapshotEntry(
       id: id, service: service, kind: kind, takenAtMicros: takenAtMicros, lastSeq: facts.lastSeq,
@@ -100,7 +103,10 @@ public struct BackupArchive: Sendable {
     let sealedFile = try scratchFile("open")
     defer { try? FileManager.default.removeItem(at: sealedFile) }
     try await target.getFile(entry.objectKey, to: sealedFile)
-    try sealer.openFile(sealedFile, expectedSHA256: entry.sealedSHA256, object: objectName(entry.objectKey), to: destination)
+    let (sealer, object) = (self.sealer, objectName(entry.objectKey))
+    try await BlockingIO.run {
+      try sealer.openFile(sealedFile, expectedSHA256: entry.sealedSHA256, object: object, to: destination)
+    }
   }
 
   /// Downloads, verifies, decrypts and decodes a segment, and checks it is the one the

@@ -1,3 +1,4 @@
+import BackupStorage
 import Crypto
 import Foundation
 import LoyaltyRuntime
@@ -12,5 +13,10 @@ public enum FileSHA256 {
       hasher.update(data: chunk)
     }
     return hasher.finalize().hexString
+  }
+
+  /// `of(_:)` off the cooperative pool, for files that may be large.
+  public static func computed(for file: URL) async throws -> String {
+    try await BlockingIO.run { try of(file) }
   }
 }

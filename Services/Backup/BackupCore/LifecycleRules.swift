@@ -159,7 +159,7 @@ public struct LifecycleRules: Sendable {
       try await cold.put(manifestKey, data: try await hot.get(manifestKey), ifAbsent: true)
     }
     try await cold.getFile(objectKey, to: readBack)
-    let actual = try FileSHA256.of(readBack)
+    let actual = try await FileSHA256.computed(for: readBack)
     guard actual == sealedSHA256.lowercased() else {
       throw BackupIntegrityError.checksumMismatch(
         object: "\(cold.name):\(objectKey)", expected: sealedSHA256.lowercased(), actual: actual)

@@ -119,7 +119,7 @@ public struct ReplicaCopier: Sendable {
       let staged = try scratchFile()
       defer { try? FileManager.default.removeItem(at: staged) }
       try await primary.getFile(key, to: staged)
-      let read = try FileSHA256.of(staged)
+      let read = try await FileSHA256.computed(for: staged)
       guard read == expectedSHA256 else {
         throw ReplicaCopyProblem.corruptSource(object: "\(primary.name):\(key)", expected: expectedSHA256, actual: read)
       }
@@ -168,7 +168,7 @@ public struct ReplicaCopier: Sendable {
     let staged = try scratchFile()
     defer { try? FileManager.default.removeItem(at: staged) }
     try await target.getFile(key, to: staged)
-    return try FileSHA256.of(staged)
+    return try await FileSHA256.computed(for: staged)
   }
 
   private func scratchFile() throws -> URL {

@@ -79,7 +79,6 @@ public struct SnapshotTaker: Sendable {
     guard let trailer else {
       throw SnapshotTakerError.malformedStream(service: service, detail: "the stream ended without a trailer after \(size) bytes")
     }
-    try handle.synchronize()
     guard size == header.sizeBytes else {
       throw SnapshotTakerError.sizeMismatch(service: service, expected: header.sizeBytes, received: size)
     }

@@ -123,7 +123,7 @@ extension SuiteBackups {
 
   /// Streams a restored database file to the service's Restore RPC.
   private static func send(_ file: URL, to service: ProtectedService) async throws -> Loyalty_Replication_V1_RestoreResponse {
-    let digest = try FileSHA256.of(file)
+    let digest = try await FileSHA256.computed(for: file)
     return try await service.replication.restore(
       requestProducer: { writer in
         try await writer.write(.with { $0.header = .with { $0.snapshotSha256 = digest } })
