@@ -1,4 +1,5 @@
 import Foundation
+import LoyaltyRuntime
 import SwiftProtobuf
 
 /// Points in time for `--to-time`, and their UTC rendering.
@@ -29,9 +30,10 @@ enum RecoveryTime {
   /// only when it needs them), none when it is a whole second, so `parse` reads back the same
   /// instant.
   static func iso8601(_ timestamp: Google_Protobuf_Timestamp, fractionalSeconds: Bool = true) -> String {
-    let days = floorDivide(timestamp.seconds, 86_400)
+    let days = CivilDate.floorDivide(timestamp.seconds, 86_400)
     let secondOfDay = timestamp.seconds - days * 86_400
-    let (year, month, day) = civilDate(daysSinceEpoch: days)
+    let (year, month, day) = CivilDate.date(daysSinceEpoch: days)
+    let pad = CivilDate.padded
     var text =
       "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T"
       + "\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2))"
@@ -77,8 +79,8 @@ enum RecoveryTime {
       offsetSeconds = offset
     }
     guard scanner.isAtEnd, hour < 24, minute < 60, second < 60, (1...12).contains(month), day >= 1 else { return nil }
-    let days = daysSinceEpoch(year: year, month: month, day: day)
-    guard civilDate(daysSinceEpoch: days) == (year, month, day) else { return nil }
+    let days = CivilDate.daysSinceEpoch(year: year, month: month, day: day)
+    guard CivilDate.date(daysSinceEpoch: days) == (year, month, day) else { return nil }
     let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
     return Google_Protobuf_Timestamp(seconds: seconds, nanos: nanos)
   }
@@ -90,39 +92,6 @@ enum RecoveryTime {
     for digit in digits { value = value * 10 + Int32(digit - UInt8(ascii: "0")) }
     for _ in digits.count..<9 { value *= 10 }
     return value
-  }
-
-  // Days from civil dates and back in the proleptic Gregorian calendar (Howard Hinnant's
-  // algorithms), independent of the host's calendar and time zone.
-  private static func daysSinceEpoch(year: Int64, month: Int64, day: Int64) -> Int64 {
-    let shiftedYear = month <= 2 ? year - 1 : year
-    let era = floorDivide(shiftedYear, 400)
-    let yearOfEra = shiftedYear - era * 400
-    let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-    let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-    return era * 146_097 + dayOfEra - 719_468
-  }
-
-  private static func civilDate(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-    let shifted = days + 719_468
-    let era = floorDivide(shifted, 146_097)
-    let dayOfEra = shifted - era * 146_097
-    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-    let shiftedMonth = (5 * dayOfYear + 2) / 153
-    let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-    let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-    return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
-  }
-
-  private static func floorDivide(_ value: Int64, _ divisor: Int64) -> Int64 {
-    let quotient = value / divisor
-    return value % divisor < 0 ? quotient - 1 : quotient
-  }
-
-  private static func pad(_ value: Int64, _ width: Int) -> String {
-    let digits = String(value)
-    return String(repeating: "0", count: max(0, width - digits.count)) + digits
   }
 
   private static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }

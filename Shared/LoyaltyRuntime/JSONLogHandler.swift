@@ -128,20 +128,8 @@ public struct JSONLogHandler: LogHandler {
     let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
     let (days, millisOfDay) = millis.quotientAndRemainder(dividingBy: 86_400_000)
     let (day, adjustedMillis) = millisOfDay < 0 ? (days - 1, millisOfDay + 86_400_000) : (days, millisOfDay)
-    // Civil date from days since 1970-01-01 (H. Hinnant's days_from_civil, inverted).
-    let z = day + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let dayOfEra = z - era * 146_097
-    let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-    let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-    let monthIndex = (5 * dayOfYear + 2) / 153
-    let dayOfMonth = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-    let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-    let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-    func pad(_ value: Int64, _ width: Int) -> String {
-      let digits = String(value)
-      return String(repeating: "0", count: max(0, width - digits.count)) + digits
-    }
+    let (year, month, dayOfMonth) = CivilDate.date(daysSinceEpoch: day)
+    let pad = CivilDate.padded
     let seconds = adjustedMillis / 1000
     return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(dayOfMonth, 2) + "T" + pad(seconds / 3600, 2) + ":"
       + pad(seconds / 60 % 60, 2) + ":" + pad(seconds % 60, 2) + "." + pad(adjustedMillis % 1000, 3) + "Z"

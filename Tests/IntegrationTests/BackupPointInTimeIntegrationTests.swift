@@ -56,6 +56,19 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: restored.databasePath))
       }
 
+      // The command line takes the time as an operator types it, to the microsecond.
+      let typed = try #require(journal.dropLast(3).last)
+      let restoredByCommand = try await runCommand(
+        executablesDirectory.appendingPathComponent("loyalty"),
+        [
+          "backup", "restore", "--service", "profile", "--to-time", iso8601(micros: typed.commitTime.micros), "--json",
+          "--destination", testbed.restoresFolder.appendingPathComponent("typed.sqlite").path,
+          "--target", testbed.backup.address.description, "--internal-secret-file", testbed.backup.secretFile.path,
+        ])
+      #expect(restoredByCommand.status == 0, "\(restoredByCommand.output)")
+      let typedRestore = try Loyalty_Backup_V1_RestoreResponse(jsonString: restoredByCommand.output)
+      #expect(typedRestore.restoredSeq == expectedSeq(at: typed.commitTime.micros))
+
       for outside in [earliest - 1_000_000, latest + 60_000_000] {
         let error = await rpcError {
           try await testbed.withBackups { backups in
@@ -182,4 +195,15 @@ import Testing
       #expect(status.output.contains("profile") && status.output.contains("SUCCESSFUL"), "\(status.output)")
     }
   }
+}
+
+/// `2026-12-05T10:00:00.123456Z`
+private func iso8601(micros: Int64) -> String {
+  let seconds = CivilDate.floorDivide(micros, 1_000_000)
+  let days = CivilDate.floorDivide(seconds, 86_400)
+  let (year, month, day) = CivilDate.date(daysSinceEpoch: days)
+  let second = seconds - days * 86_400
+  let pad = CivilDate.padded
+  return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(second / 3600, 2)):\(pad(second / 60 % 60, 2)):"
+    + "\(pad(second % 60, 2)).\(pad(micros - seconds * 1_000_000, 6))Z"
 }
