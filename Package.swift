@@ -23,6 +23,7 @@ extension Target.Dependency {
   static let serviceLifecycle = Self.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
   static let unixSignals = Self.product(name: "UnixSignals", package: "swift-service-lifecycle")
   static let grdb = Self.product(name: "GRDB", package: "GRDB.swift")
+  static let grdbSQLite = Self.product(name: "GRDBSQLite", package: "GRDB.swift")
   static let crypto = Self.product(name: "Crypto", package: "swift-crypto")
   static let nioHTTP2 = Self.product(name: "NIOHTTP2", package: "swift-nio-http2")
   static let nioHPACK = Self.product(name: "NIOHPACK", package: "swift-nio-http2")
@@ -124,7 +125,7 @@ let package = Package(
     // the catalog of recovery points, and point-in-time restore planning and replay.
     .target(
       name: "BackupCore",
-      dependencies: withGRPC(["BackupStorage", "LoyaltyAPI", "LoyaltyRuntime", .grdb, .crypto, .logging]),
+      dependencies: withGRPC(["BackupStorage", "LoyaltyAPI", "LoyaltyRuntime", .grdb, .grdbSQLite, .crypto, .logging]),
       path: "Services/Backup/BackupCore",
       swiftSettings: swiftSettings
     ),

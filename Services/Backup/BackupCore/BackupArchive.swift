@@ -100,10 +100,16 @@ public struct BackupArchive: Sendable {
 
   /// Downloads, verifies and decrypts a snapshot into `destination` (replaced if present).
   public func fetchSnapshot(_ entry: SnapshotEntry, to destination: URL) async throws {
+    let (sealer, object) = (self.sealer, objectName(entry.objectKey))
+    // A directory target's object is decrypted where it lies, without a copy.
+    if let local = try await target.localFile(for: entry.objectKey) {
+      return try await BlockingIO.run {
+        try sealer.openFile(local, expectedSHA256: entry.sealedSHA256, object: object, to: destination)
+      }
+    }
     let sealedFile = try scratchFile("open")
     defer { try? FileManager.default.removeItem(at: sealedFile) }
     try await target.getFile(entry.objectKey, to: sealedFile)
-    let (sealer, object) = (self.sealer, objectName(entry.objectKey))
     try await BlockingIO.run {
       try sealer.openFile(sealedFile, expectedSHA256: entry.sealedSHA256, object: object, to: destination)
     }

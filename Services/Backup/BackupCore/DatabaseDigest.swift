@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import GRDBSQLite
 import LoyaltyRuntime
 
 /// The logical content of a SQLite database: row counts per table and a SHA-256 over the
@@ -113,9 +114,32 @@ public struct DatabaseDigest: Sendable, Hashable, Codable {
     hasher.integer(Int64(columns.count))
     for column in columns { hasher.string(column) }
     var rowCount: Int64 = 0
-    let rows = try Row.fetchCursor(db, sql: "SELECT \(selected) FROM \(table.quotedDatabaseIdentifier) ORDER BY \(order)")
-    while let row = try rows.next() {
-      for value in row.databaseValues { hasher.value(value) }
+    // Straight from SQLite's column buffers: no String or Data per value.
+    let statement = try db.makeStatement(sql: "SELECT \(selected) FROM \(table.quotedDatabaseIdentifier) ORDER BY \(order)")
+    let raw = statement.sqliteStatement
+    let columnCount = sqlite3_column_count(raw)
+    while true {
+      let code = sqlite3_step(raw)
+      if code == SQLITE_DONE { break }
+      guard code == SQLITE_ROW else {
+        throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+      }
+      for index in 0..<columnCount {
+        switch sqlite3_column_type(raw, index) {
+        case SQLITE_NULL:
+          hasher.null()
+        case SQLITE_INTEGER:
+          hasher.tagged(integer: sqlite3_column_int64(raw, index))
+        case SQLITE_FLOAT:
+          hasher.tagged(real: sqlite3_column_double(raw, index))
+        case SQLITE_TEXT:
+          let bytes = UnsafeRawBufferPointer(start: sqlite3_column_text(raw, index), count: Int(sqlite3_column_bytes(raw, index)))
+          hasher.tagged(text: bytes)
+        default:
+          let bytes = UnsafeRawBufferPointer(start: sqlite3_column_blob(raw, index), count: Int(sqlite3_column_bytes(raw, index)))
+          hasher.tagged(blob: bytes)
+        }
+      }
       rowCount += 1
     }
     return Table(name: table, rowCount: rowCount, sha256: hasher.finalize())
@@ -144,26 +168,45 @@ private struct CanonicalHasher {
 
   private mutating func length(_ count: Int) { integer(Int64(count)) }
 
-  mutating func value(_ value: DatabaseValue) {
-    switch value.storage {
-    case .null:
-      buffer.append(0)
-    case .int64(let integer):
-      buffer.append(1)
-      self.integer(integer)
-    case .double(let real):
-      buffer.append(2)
-      // -0.0 and 0.0 are equal in SQL.
-      withUnsafeBytes(of: (real == 0 ? 0 : real).bitPattern.bigEndian) { buffer.append(contentsOf: $0) }
-    case .string(let text):
-      buffer.append(3)
-      string(text)
-    case .blob(let data):
-      buffer.append(4)
-      length(data.count)
-      buffer.append(contentsOf: data)
-    }
+  mutating func null() {
+    buffer.append(0)
     flushIfFull()
+  }
+
+  mutating func tagged(integer value: Int64) {
+    buffer.append(1)
+    integer(value)
+    flushIfFull()
+  }
+
+  mutating func tagged(real value: Double) {
+    buffer.append(2)
+    // -0.0 and 0.0 are equal in SQL.
+    withUnsafeBytes(of: (value == 0 ? 0 : value).bitPattern.bigEndian) { buffer.append(contentsOf: $0) }
+    flushIfFull()
+  }
+
+  /// UTF-8 text as SQLite stores it.
+  mutating func tagged(text bytes: UnsafeRawBufferPointer) {
+    buffer.append(3)
+    lengthPrefixed(bytes)
+  }
+
+  mutating func tagged(blob bytes: UnsafeRawBufferPointer) {
+    buffer.append(4)
+    lengthPrefixed(bytes)
+  }
+
+  private mutating func lengthPrefixed(_ bytes: UnsafeRawBufferPointer) {
+    length(bytes.count)
+    if bytes.count >= Self.flushSize {
+      sha.update(data: buffer)
+      buffer.removeAll(keepingCapacity: true)
+      sha.update(bufferPointer: bytes)
+    } else {
+      buffer.append(contentsOf: bytes)
+      flushIfFull()
+    }
   }
 
   private mutating func flushIfFull() {

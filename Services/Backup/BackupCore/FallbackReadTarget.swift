@@ -59,6 +59,14 @@ public struct FallbackReadTarget: StorageTarget {
     return byKey.values.sorted { $0.key < $1.key }
   }
 
+  public func localFile(for key: String) async throws(StorageError) -> URL? {
+    for layer in layers {
+      if let file = try await layer.localFile(for: key) { return file }
+      if try await layer.head(key) != nil { return nil }
+    }
+    return nil
+  }
+
   public func delete(_ key: String) async throws(StorageError) {
     for layer in layers { try await layer.delete(key) }
   }

@@ -23,8 +23,12 @@ public struct OfflineRestore: Sendable {
   /// Plans and restores `service` as of `target` into the new file `destination`. When a
   /// snapshot object is missing or fails verification, the restore is planned again without
   /// it, falling back to an older snapshot, and the result's notes say so.
+  ///
+  /// - Parameter computingDigest: whether to compute the result's logical digest (drills
+  ///   compare it); the integrity check runs either way.
   public func restore(
-    service: String, to target: RecoveryTarget, from catalog: BackupCatalog, into destination: URL
+    service: String, to target: RecoveryTarget, from catalog: BackupCatalog, into destination: URL,
+    computingDigest: Bool = true
   ) async throws -> RestoredDatabase {
     var excluded: Set<String> = []
     var notes: [String] = []
@@ -36,7 +40,7 @@ public struct OfflineRestore: Sendable {
         throw OfflineRestoreError.noUsableRecoveryPoint(reasons: notes + ["\(error)"])
       }
       do {
-        var restored = try await restore(plan, into: destination)
+        var restored = try await restore(plan, into: destination, computingDigest: computingDigest)
         restored.notes = notes + restored.notes
         return restored
       } catch OfflineRestoreError.snapshotUnusable(let id, let reason) {
@@ -55,7 +59,7 @@ public struct OfflineRestore: Sendable {
   /// - Throws: `OfflineRestoreError.snapshotUnusable` when the snapshot object is missing,
   ///   corrupt or does not match its entry; `BackupIntegrityError` for a corrupt segment;
   ///   `OfflineRestoreError.integrityCheckFailed` when the result fails SQLite's check.
-  public func restore(_ plan: RecoveryPlan, into destination: URL) async throws -> RestoredDatabase {
+  public func restore(_ plan: RecoveryPlan, into destination: URL, computingDigest: Bool = true) async throws -> RestoredDatabase {
     let started = ContinuousClock.now
     let fileManager = FileManager.default
     guard !fileManager.fileExists(atPath: destination.path) else {
@@ -116,8 +120,10 @@ public struct OfflineRestore: Sendable {
       throw error
     }
 
-    let digest = try await DatabaseDigest.compute(file: working)
-    if applied == 0 {
+    // The snapshot's bytes were already checked against the catalog's SHA-256; the digest is
+    // for comparisons of content.
+    let digest = computingDigest ? try await DatabaseDigest.compute(file: working) : nil
+    if applied == 0, let digest {
       // Nothing replayed: the result must be the snapshot exactly as the catalog describes it.
       let differences = digest.differences(from: plan.snapshot.content)
       guard differences.isEmpty, digest.sha256 == plan.snapshot.content.sha256 else {
@@ -167,7 +173,8 @@ public struct RestoredDatabase: Sendable {
   /// The commit time of that record; nil for an empty journal.
   public var lastCommitTimeMicros: Int64?
   public var appliedChanges: Int
-  public var digest: DatabaseDigest
+  /// Nil when the restore was asked not to compute it.
+  public var digest: DatabaseDigest?
   /// How long the restore took (the recovery time of a drill).
   public var elapsed: Duration
   /// What the restore did differently from the obvious plan, for operators.

@@ -145,7 +145,10 @@ public struct RestoreDrill: Sendable {
     notes.append("content equals \(how)")
   }
 
-  private static func compare(_ digest: DatabaseDigest, with expected: DatabaseDigest, what: String) throws {
+  private static func compare(_ digest: DatabaseDigest?, with expected: DatabaseDigest?, what: String) throws {
+    guard let digest, let expected else {
+      throw RestoreDrillError.contentMismatch("no logical digest to compare with \(what)")
+    }
     let differences = digest.differences(from: expected)
     guard differences.isEmpty, digest.sha256 == expected.sha256 else {
       throw RestoreDrillError.contentMismatch(

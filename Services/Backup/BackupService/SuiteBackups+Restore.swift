@@ -62,7 +62,7 @@ extension SuiteBackups {
     try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
     let origin = try await recoverySource(source)
     let restored = try await OfflineRestore(archive: origin.archive, logger: logger)
-      .restore(service: service, to: target, from: origin.catalog, into: file)
+      .restore(service: service, to: target, from: origin.catalog, into: file, computingDigest: false)
     logger.notice(
       "restored to a new database",
       metadata: ["service": "\(service)", "path": "\(file.path)", "seq": "\(restored.restoredSeq)", "target": "\(target)"])
@@ -97,7 +97,7 @@ extension SuiteBackups {
     defer { try? FileManager.default.removeItem(at: scratch) }
     let file = scratch.appendingPathComponent("\(name).sqlite")
     let restored = try await OfflineRestore(archive: origin.archive, logger: logger)
-      .restore(service: name, to: target, from: origin.catalog, into: file)
+      .restore(service: name, to: target, from: origin.catalog, into: file, computingDigest: false)
     var notes = origin.notes + restored.notes
 
     notes += try await supervisors[name]!.whilePaused {

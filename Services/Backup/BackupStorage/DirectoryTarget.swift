@@ -52,6 +52,12 @@ public struct DirectoryTarget: StorageTarget {
     }
   }
 
+  public func localFile(for key: String) async throws(StorageError) -> URL? {
+    try ObjectKey.validate(key)
+    let path = path(for: key)
+    return try FileStatus.of(path)?.isRegularFile == true ? URL(fileURLWithPath: path) : nil
+  }
+
   public func get(_ key: String) async throws(StorageError) -> Data {
     try ObjectKey.validate(key)
     let path = path(for: key)

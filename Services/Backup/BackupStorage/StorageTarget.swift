@@ -20,6 +20,13 @@ public protocol StorageTarget: Sendable {
   func list(prefix: String) async throws(StorageError) -> [StoredObject]
   /// Deleting a missing object is not an error.
   func delete(_ key: String) async throws(StorageError)
+  /// The object as a file on this machine that may be read in place, when the target keeps
+  /// its objects in local files; nil otherwise or when the object does not exist.
+  func localFile(for key: String) async throws(StorageError) -> URL?
+}
+
+extension StorageTarget {
+  public func localFile(for key: String) async throws(StorageError) -> URL? { nil }
 }
 
 public struct StoredObject: Sendable, Hashable {
