@@ -67,6 +67,29 @@ import Testing
     }
   }
 
+  @Test func adoptedFilesAreStoredWithoutACopyAndOutliveTheirSource() async throws {
+    try await withScratchFolder { scratch in
+      let target = DirectoryTarget(root: scratch.appendingPathComponent("store"))
+      let source = scratch.appendingPathComponent("sealed.bin")
+      try Data("sealed snapshot".utf8).write(to: source)
+      try await target.adoptFile("snapshots/one", from: source, ifAbsent: true)
+      let stored = try #require(try await target.localFile(for: "snapshots/one"))
+      let links = try FileManager.default.attributesOfItem(atPath: stored.path)[.referenceCount] as? Int
+      #expect(links == 2, "the object is the source file itself, not a copy")
+      await #expect(throws: StorageError.alreadyExists(target: "local", key: "snapshots/one")) {
+        try await target.adoptFile("snapshots/one", from: source, ifAbsent: true)
+      }
+      try FileManager.default.removeItem(at: source)
+      #expect(try await target.get("snapshots/one") == Data("sealed snapshot".utf8))
+
+      try Data("replacement".utf8).write(to: source)
+      try await target.adoptFile("snapshots/one", from: source, ifAbsent: false)
+      #expect(try await target.get("snapshots/one") == Data("replacement".utf8))
+      #expect(try await target.list(prefix: "snapshots/").map(\.key) == ["snapshots/one"])
+      #expect(try await target.localFile(for: "snapshots/missing") == nil)
+    }
+  }
+
   @Test func deleteRemovesTheFoldersItEmpties() async throws {
     try await withScratchFolder { scratch in
       let root = scratch.appendingPathComponent("store")

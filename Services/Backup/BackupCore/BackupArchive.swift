@@ -39,7 +39,7 @@ public struct BackupArchive: Sendable {
     let sealer = self.sealer
     let sealed = try await BlockingIO.run { try sealer.sealFile(file, to: sealedFile) }
     let facts = try await readFacts
-    try await target.putFile(key, from: sealedFile, ifAbsent: true)
+    try await target.adoptFile(key, from: sealedFile, ifAbsent: true)
     let entry = SnapshotEntry(
       id: id, service: service, kind: kind, takenAtMicros: takenAtMicros, lastSeq: facts.lastSeq,
       lastCommitTimeMicros: facts.lastCommitTimeMicros, schemaVersion: facts.schemaVersion, sizeBytes: sealed.plaintextSize,

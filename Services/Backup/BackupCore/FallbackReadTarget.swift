@@ -22,6 +22,10 @@ public struct FallbackReadTarget: StorageTarget {
     try await layers[0].putFile(key, from: file, ifAbsent: ifAbsent)
   }
 
+  public func adoptFile(_ key: String, from file: URL, ifAbsent: Bool) async throws(StorageError) {
+    try await layers[0].adoptFile(key, from: file, ifAbsent: ifAbsent)
+  }
+
   public func get(_ key: String) async throws(StorageError) -> Data {
     for layer in layers.dropLast() {
       do {

@@ -52,6 +52,42 @@ public struct DirectoryTarget: StorageTarget {
     }
   }
 
+  /// Takes the file with a hard link when it is on the same file system (after flushing it),
+  /// and copies it otherwise.
+  public func adoptFile(_ key: String, from file: URL, ifAbsent: Bool) async throws(StorageError) {
+    try ObjectKey.validate(key)
+    let destination = path(for: key)
+    let name = self.name
+    let linked = try await BlockingIO.run { () throws(StorageError) -> Bool in
+      guard let source = try LocalFile.openForReading(file.path) else {
+        throw .localFile(path: file.path, detail: "no such file to upload")
+      }
+      try source.synchronize()
+      try source.close()
+      let folder = (destination as NSString).deletingLastPathComponent
+      try StagedFile.makeFolders(folder)
+      let temporary = "\(folder)/\(StagedFile.namePrefix)\(UUID().uuidString)"
+      guard link(file.path, temporary) == 0 else {
+        let code = errno
+        if code == EXDEV || code == EPERM || code == ENOTSUP || code == EOPNOTSUPP || code == EMLINK { return false }
+        throw LocalFile.failure(temporary, "cannot link the file into the target", code)
+      }
+      defer { unlink(temporary) }
+      if ifAbsent {
+        guard link(temporary, destination) == 0 else {
+          let code = errno
+          if code == EEXIST { throw .alreadyExists(target: name, key: key) }
+          throw LocalFile.failure(destination, "cannot link the new file into place", code)
+        }
+      } else if rename(temporary, destination) != 0 {
+        throw LocalFile.failure(destination, "cannot move the new file into place", errno)
+      }
+      try LocalFile.synchronizeFolder(folder)
+      return true
+    }
+    if !linked { try await putFile(key, from: file, ifAbsent: ifAbsent) }
+  }
+
   public func localFile(for key: String) async throws(StorageError) -> URL? {
     try ObjectKey.validate(key)
     let path = path(for: key)

@@ -11,6 +11,9 @@ public protocol StorageTarget: Sendable {
   func put(_ key: String, data: Data, ifAbsent: Bool) async throws(StorageError)
   /// Uploads a file (multipart when large), without holding it in memory.
   func putFile(_ key: String, from file: URL, ifAbsent: Bool) async throws(StorageError)
+  /// Stores a file that the caller will not change afterwards (it may delete it). A target
+  /// that keeps objects as local files may take the file itself instead of copying it.
+  func adoptFile(_ key: String, from file: URL, ifAbsent: Bool) async throws(StorageError)
   func get(_ key: String) async throws(StorageError) -> Data
   /// Downloads an object into a file, without holding it in memory.
   func getFile(_ key: String, to file: URL) async throws(StorageError)
@@ -27,6 +30,10 @@ public protocol StorageTarget: Sendable {
 
 extension StorageTarget {
   public func localFile(for key: String) async throws(StorageError) -> URL? { nil }
+
+  public func adoptFile(_ key: String, from file: URL, ifAbsent: Bool) async throws(StorageError) {
+    try await putFile(key, from: file, ifAbsent: ifAbsent)
+  }
 }
 
 public struct StoredObject: Sendable, Hashable {
