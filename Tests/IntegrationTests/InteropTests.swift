@@ -19,19 +19,25 @@ let pythonGRPCAvailable: Bool = {
 }()
 
 /// Runs a command to completion, returning its exit status and combined output.
+/// Runs a command to its end and returns its exit status and output (stdout and stderr).
+/// It waits by polling, never by blocking a thread: the tests share two cooperative threads.
 func runCommand(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) async throws -> (status: Int32, output: String) {
+  let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("command-\(UUID().uuidString).log")
+  FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+  defer { try? FileManager.default.removeItem(at: outputFile) }
+  let output = try FileHandle(forWritingTo: outputFile)
+  defer { try? output.close() }
   let process = Process()
   process.executableURL = executable
   process.arguments = arguments
   if let environment { process.environment = environment }
-  let pipe = Pipe()
-  process.standardOutput = pipe
-  process.standardError = pipe
+  process.standardOutput = output
+  process.standardError = output
   process.standardInput = FileHandle.nullDevice
   try process.run()
-  let data = pipe.fileHandleForReading.readDataToEndOfFile()
+  while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
   process.waitUntilExit()
-  return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+  return (process.terminationStatus, String(decoding: try Data(contentsOf: outputFile), as: UTF8.self))
 }
 
 @Suite struct InteropTests {
