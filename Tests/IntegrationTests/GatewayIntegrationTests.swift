@@ -136,7 +136,9 @@ import Testing
       try await seed(v1, "alice")
       let alice = try await gateway.createKey(subject: "alice", role: "traveler")
       // All 30 sent at once on one connection, so the bucket refills as little as possible
-      // while they arrive.
+      // while they arrive; on a busy machine sending them takes a while, and the 10/s refill
+      // over that time is allowed for.
+      let started = ContinuousClock.now
       let outcomes = try await gateway.withProfiles { profiles in
         try await withThrowingTaskGroup(of: RPCError?.self) { group in
           for _ in 0..<30 {
@@ -149,9 +151,11 @@ import Testing
           return try await group.reduce(into: [RPCError?]()) { $0.append($1) }
         }
       }
+      let refilled = Int(((ContinuousClock.now - started).inSeconds * 10).rounded(.up))
       let succeeded = outcomes.filter { $0 == nil }.count
       let refusals = outcomes.compactMap { $0 }
-      #expect((19...21).contains(succeeded), "\(succeeded) of 30 succeeded")
+      #expect((19...(21 + refilled)).contains(succeeded), "\(succeeded) of 30 succeeded, \(refilled) tokens refilled meanwhile")
+      #expect(succeeded < 30, "the burst of 20 must run out")
       #expect(refusals.allSatisfy { $0.code == .resourceExhausted })
       #expect(refusals.allSatisfy { Int($0.metadata[stringValues: "retry-after"].first(where: { _ in true }) ?? "") ?? 0 >= 1 })
 
