@@ -46,6 +46,7 @@ let package = Package(
     .executable(name: "graph-service", targets: ["graph-service"]),
     .executable(name: "profile-service", targets: ["profile-service"]),
     .executable(name: "backup-service", targets: ["backup-service"]),
+    .executable(name: "ingestion-service", targets: ["ingestion-service"]),
     .executable(name: "gateway", targets: ["gateway"]),
     .executable(name: "loyalty", targets: ["loyalty"]),
     .executable(name: "echo-server", targets: ["echo-server"]),
@@ -159,6 +160,22 @@ let package = Package(
       name: "IngestionCore",
       dependencies: ["CLibXML2", "GraphModel", .asyncHTTPClient, .nioCore, .nioHTTP1, .logging],
       path: "Services/Ingestion/IngestionCore",
+      swiftSettings: swiftSettings
+    ),
+    // ingestion-service: the landing zone, the durable pipeline, the graph load and the API.
+    .target(
+      name: "IngestionService",
+      dependencies: withGRPC([
+        "IngestionCore", "GraphModel", "LoyaltyAPI", "LoyaltyRuntime", .grpcHTTP2, .grdb, .logging, .metrics, .prometheus,
+        .serviceLifecycle, .crypto, .asyncHTTPClient,
+      ]),
+      path: "Services/Ingestion/IngestionService",
+      swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+      name: "ingestion-service",
+      dependencies: ["IngestionService", "LoyaltyRuntime", .argumentParser, .logging, .prometheus],
+      path: "Services/Ingestion/ingestion-service",
       swiftSettings: swiftSettings
     ),
     .target(
@@ -280,6 +297,15 @@ let package = Package(
       swiftSettings: swiftSettings
     ),
     .testTarget(
+      name: "IngestionServiceTests",
+      dependencies: withGRPC([
+        "IngestionService", "IngestionCore", "GraphModel", "LoyaltyRuntime", "LoyaltyAPI", "TestSupport", .grpcInProcess, .grdb, .logging,
+        .metrics,
+      ]),
+      path: "Tests/IngestionServiceTests",
+      swiftSettings: swiftSettings
+    ),
+    .testTarget(
       name: "GatewayAuthTests",
       dependencies: ["GatewayAuth", "LoyaltyRuntime", "LoyaltyAPI", "TestSupport", .grpcCore, .jwtKit, .crypto, .grdb, .logging],
       path: "Tests/GatewayAuthTests",
@@ -301,7 +327,7 @@ let package = Package(
     .testTarget(
       name: "IntegrationTests",
       dependencies: withGRPC([
-        "LoyaltyAPI", "LoyaltyRuntime", "TestSupport", "profile-service", "graph-service", "backup-service", "gateway", "loyalty", .grpcHTTP2, .logging, .crypto,
+        "LoyaltyAPI", "LoyaltyRuntime", "TestSupport", "profile-service", "graph-service", "backup-service", "ingestion-service", "gateway", "loyalty", .grpcHTTP2, .logging, .crypto,
       ]),
       path: "Tests/IntegrationTests",
       swiftSettings: swiftSettings

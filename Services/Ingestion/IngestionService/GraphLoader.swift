@@ -1,0 +1,113 @@
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GraphModel
+import LoyaltyAPI
+import LoyaltyRuntime
+
+/// How the pipeline reaches graph-service: which nodes exist, and one atomic batch write.
+public protocol GraphWriting: Sendable {
+  /// The ids among `ids` that name nodes in the graph.
+  func existingNodes(_ ids: Set<String>) async throws(StageFailure) -> Set<String>
+  /// Writes the batch in one transaction; returns the journal sequence of its last change.
+  func upsert(_ batch: GraphBatch) async throws(StageFailure) -> Loyalty_Graph_V1_UpsertBatchResponse
+}
+
+/// Why a stage did not complete: worth another try later, or not.
+public enum StageFailure: Error, Equatable, CustomStringConvertible {
+  /// The dependency is down or busy; the stage is retried with backoff.
+  case transient(String)
+  /// The input cannot succeed as it is; the run fails with this reason.
+  case permanent(String)
+
+  public var description: String {
+    switch self {
+    case .transient(let reason), .permanent(let reason): reason
+    }
+  }
+
+  /// Classifies a failed call to another service by its status.
+  init(calling service: String, _ error: any Error) {
+    guard let rpc = error as? RPCError else {
+      self = .transient("\(service) could not be reached: \(error)")
+      return
+    }
+    switch rpc.code {
+    case .unavailable, .deadlineExceeded, .resourceExhausted, .aborted, .unknown, .cancelled, .internalError:
+      self = .transient("\(service) is unavailable (\(rpc.code)): \(rpc.message)")
+    default:
+      self = .permanent("\(service) refused the batch (\(rpc.code)): \(rpc.message)")
+    }
+  }
+}
+
+/// graph-service over one long-lived HTTP/2 connection, every call signed as
+/// ingestion-service (graph accepts batches from internal principals).
+public final class GraphServiceLoader: GraphWriting {
+  private let client: GRPCClient<HTTP2ClientTransport.Posix>
+  private let graph: Loyalty_Graph_V1_GraphService.Client<HTTP2ClientTransport.Posix>
+
+  public init(target: ServiceAddress, identity: InternalIdentity) throws {
+    let transport = try HTTP2ClientTransport.Posix(
+      target: target.resolvableTarget, transportSecurity: .plaintext, config: .defaults { $0.backoff.max = .seconds(1) })
+    client = GRPCClient(
+      transport: transport,
+      interceptors: [IdentitySigningInterceptor(identity: identity, principal: Principal(subject: "ingestion-service", role: .service))])
+    graph = Loyalty_Graph_V1_GraphService.Client(wrapping: client)
+  }
+
+  /// Keeps the connection until `shutDown`.
+  public func run() async throws {
+    try await client.runConnections()
+  }
+
+  public func shutDown() {
+    client.beginGracefulShutdown()
+  }
+
+  public func existingNodes(_ ids: Set<String>) async throws(StageFailure) -> Set<String> {
+    var options = CallOptions.defaults
+    options.timeout = .seconds(5)
+    let graph = self.graph
+    do {
+      return try await withThrowingTaskGroup(of: String?.self) { group in
+        var found: Set<String> = []
+        var pending = ids.sorted()[...]
+        // A few lookups in flight at a time: enough to hide the round trips, few enough not
+        // to crowd out other callers.
+        func startNext() {
+          guard let id = pending.popFirst() else { return }
+          group.addTask {
+            do {
+              _ = try await graph.getNode(.with { $0.id = id }, options: options)
+              return id
+            } catch let error as RPCError where error.code == .notFound {
+              return nil
+            }
+          }
+        }
+        for _ in 0..<8 { startNext() }
+        while let result = try await group.next() {
+          if let id = result { found.insert(id) }
+          startNext()
+        }
+        return found
+      }
+    } catch {
+      throw StageFailure(calling: "graph-service", error)
+    }
+  }
+
+  public func upsert(_ batch: GraphBatch) async throws(StageFailure) -> Loyalty_Graph_V1_UpsertBatchResponse {
+    var options = CallOptions.defaults
+    options.timeout = .seconds(30)
+    do {
+      return try await graph.upsertBatch(
+        .with {
+          $0.nodes = batch.nodes.map(\.message)
+          $0.edges = batch.edges.map(\.message)
+        }, options: options)
+    } catch {
+      throw StageFailure(calling: "graph-service", error)
+    }
+  }
+}
