@@ -1,0 +1,148 @@
+import Foundation
+
+/// What every extractor needs to know about a page besides one block: its layout, the
+/// program it is about and the statements that cover a section ("effective 1 March 2027",
+/// "flights operated by Iberia", "minimum of 500 miles").
+struct PageContext: Sendable {
+  var layout: PageLayout
+  /// The program the page is about, and how sure that is (1 when named in the title).
+  var program: LoyaltyProgram?
+  var programConfidence: Double
+
+  init(_ text: ProcessedText) {
+    layout = PageLayout(text)
+    (program, programConfidence) = Self.pageProgram(layout)
+  }
+
+  // MARK: The page's program
+
+  private static func pageProgram(_ layout: PageLayout) -> (LoyaltyProgram?, Double) {
+    var scores: [String: Double] = [:]
+    var inTitle: Set<String> = []
+    func count(_ text: String, weight: Double) {
+      for program in ProgramDirectory.mentions(in: text) { scores[program.id, default: 0] += weight }
+    }
+    if let title = layout.title {
+      count(title, weight: 6)
+      inTitle = Set(ProgramDirectory.mentions(in: title).map(\.id))
+    }
+    for block in layout.blocks {
+      switch block.content {
+      case .heading(let level, let text): count(text, weight: level <= 1 ? 4 : 2)
+      case .paragraph(let text), .listItem(let text): count(text, weight: 1)
+      case .table(let table):
+        for row in table.rows { for cell in row { count(cell, weight: 0.25) } }
+      }
+    }
+    if let best = scores.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }), let program = ProgramDirectory.program(id: best.key) {
+      let runnerUp = scores.filter { $0.key != best.key }.map(\.value).max() ?? 0
+      if inTitle.contains(best.key) { return (program, 1) }
+      return (program, best.value >= 2 * runnerUp ? 0.95 : 0.85)
+    }
+    // No program named: the airline a title is about ("British Airways — earning Avios"),
+    // unless the airline is where one earns ("… on British Airways").
+    if let title = layout.title {
+      let tokens = TextTokens.tokenize(title)
+      for match in AirlineDirectory.index.matches(in: tokens) {
+        let before = match.tokens.lowerBound > 0 ? tokens[match.tokens.lowerBound - 1].folded : ""
+        if ["on", "with", "by", "flying"].contains(before) { continue }
+        if let program = ProgramDirectory.program(ofAirline: match.value.code) { return (program, 0.85) }
+      }
+    }
+    return (nil, 0)
+  }
+
+  // MARK: Mentions
+
+  /// Airlines named in a text, leaving out those inside a program's name ("Air Canada
+  /// Aeroplan" names the program, not the airline).
+  static func airlineMentions(in text: String) -> [(airline: KnownAirline, tokens: Range<Int>, tokenList: [TextToken])] {
+    let tokens = TextTokens.tokenize(text)
+    let programs = ProgramDirectory.index.matches(in: tokens).map(\.tokens)
+    return AirlineDirectory.index.matches(in: tokens)
+      .filter { match in !programs.contains { $0.overlaps(match.tokens) } }
+      .map { ($0.value, $0.tokens, tokens) }
+  }
+
+  /// A program a cell or phrase names: by a program name, else by an airline whose own
+  /// program it is ("British Airways" → the British Airways Club). The flag says whether the
+  /// program was named outright.
+  static func program(in text: String) -> (program: LoyaltyProgram, named: Bool)? {
+    let named = ProgramDirectory.mentions(in: text)
+    if let first = named.first {
+      return named.allSatisfy({ $0.id == first.id }) ? (first, true) : nil
+    }
+    let airlines = AirlineDirectory.mentions(in: text)
+    if let first = airlines.first, airlines.allSatisfy({ $0.code == first.code }),
+      let program = ProgramDirectory.program(ofAirline: first.code)
+    {
+      return (program, false)
+    }
+    return nil
+  }
+
+  // MARK: Scoped statements
+
+  /// Blocks whose text states something for the section they are in, paired with what
+  /// they state, innermost scope winning: the value that covers `block` from the deepest
+  /// section (a heading covers its own section, a paragraph the section it is in).
+  func scoped<Value>(for block: PageLayout.Block, blockIndex: Int, _ read: (PageLayout.Block) -> Value?) -> Value? {
+    var best: (depth: Int, distance: Int, value: Value)?
+    for (index, candidate) in layout.blocks.enumerated() {
+      guard candidate.table == nil, let value = read(candidate) else { continue }
+      let scope = candidate.isHeading ? candidate.section + [index] : candidate.section
+      guard layout.scope(scope, covers: block) || index == blockIndex else { continue }
+      let depth = index == blockIndex ? Int.max : scope.count
+      let distance = abs(blockIndex - index)
+      if best == nil || depth > best!.depth || (depth == best!.depth && distance < best!.distance) {
+        best = (depth, distance, value)
+      }
+    }
+    if best == nil, let title = layout.title {
+      let titleBlock = PageLayout.Block(content: .heading(level: 0, text: title), section: [], line: title)
+      if let value = read(titleBlock) { return value }
+    }
+    return best?.value
+  }
+
+  /// The effective date stated for the section of a block.
+  func effectiveDate(for block: PageLayout.Block, at index: Int) -> String? {
+    scoped(for: block, blockIndex: index) { candidate in
+      candidate.text.flatMap(Vocabulary.effectiveDate(in:))
+    }
+  }
+
+  /// The text just above a table in its section (its caption or introducing sentence).
+  func caption(ofBlockAt index: Int) -> [String] {
+    var result: [String] = []
+    var probe = index - 1
+    while probe >= 0, result.count < 2 {
+      let block = layout.blocks[probe]
+      if block.table != nil || block.isHeading { break }
+      if let text = block.text { result.append(text) }
+      probe -= 1
+    }
+    return result
+  }
+
+  /// The paragraph introducing the list a list item belongs to ("Earn miles on:").
+  func leadIn(ofBlockAt index: Int) -> String? {
+    var probe = index - 1
+    while probe >= 0 {
+      let block = layout.blocks[probe]
+      switch block.content {
+      case .listItem: probe -= 1
+      case .paragraph(let text): return text
+      default: return nil
+      }
+    }
+    return nil
+  }
+
+  /// The heading texts above a block, innermost first, then the title.
+  func headingTexts(for block: PageLayout.Block) -> [String] {
+    var texts = Array(layout.headings(of: block).reversed())
+    if let title = layout.title, texts.last != title { texts.append(title) }
+    return texts
+  }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import GraphModel
+
+/// What a table's or phrase's surroundings say about its facts: the carrier named in its
+/// caption, headings or title; whether its section speaks of flights "operated by" the
+/// carrier; the cabin a heading names; the section's minimum and effective date.
+struct SectionFacts {
+  struct Carrier {
+    var code: String
+    /// How much less sure a fact is because the carrier was not named near it.
+    var guessPenalty: Double
+  }
+
+  let page: PageContext
+  let blockIndex: Int
+  let program: LoyaltyProgram
+
+  var block: PageLayout.Block { page.layout.blocks[blockIndex] }
+
+  /// Caption first, then headings innermost first, then the title.
+  var surroundingTexts: [String] {
+    page.caption(ofBlockAt: blockIndex) + page.headingTexts(for: block)
+  }
+
+  var carrier: Carrier {
+    for text in surroundingTexts {
+      let mentions = PageContext.airlineMentions(in: text)
+      let codes = Array(Set(mentions.map(\.airline.code)))
+      if codes.count == 1 { return Carrier(code: codes[0], guessPenalty: 0) }
+      if codes.count > 1 {
+        // "Earn Avios on Iberia with your British Airways Club account": the airline after "on".
+        let after = mentions.filter { mention in
+          let before = mention.tokenList[..<mention.tokens.lowerBound].suffix(2).map(\.folded)
+          return before.contains("on") || before.contains("by")
+        }
+        if Set(after.map(\.airline.code)).count == 1 { return Carrier(code: after[0].airline.code, guessPenalty: 0) }
+      }
+    }
+    let own = program.airline ?? ""
+    return Carrier(code: own, guessPenalty: program.airline == nil ? 1 : 0.05)
+  }
+
+  /// "operating" when the section speaks of flights operated by the carrier, else
+  /// "marketing".
+  var carrierMatch: String {
+    let operated =
+      page.scoped(for: block, blockIndex: blockIndex) { candidate -> Bool? in
+        guard let text = candidate.text else { return nil }
+        return Self.speaksOfOperatedFlights(text) ? true : nil
+      } ?? false
+    return operated || page.caption(ofBlockAt: blockIndex).contains(where: Self.speaksOfOperatedFlights) ? "operating" : "marketing"
+  }
+
+  static func speaksOfOperatedFlights(_ text: String) -> Bool {
+    TableColumns.mentions(text, ["operated by", "operated flights", "operating carrier", "operated and marketed"])
+      || text.range(of: "-operated", options: .caseInsensitive) != nil
+  }
+
+  var effectiveDate: String? {
+    page.effectiveDate(for: block, at: blockIndex)
+  }
+
+  /// The cabin the nearest heading names ("Business class").
+  var headingCabin: Cabin? {
+    for heading in page.layout.headings(of: block).reversed() {
+      if let cabin = Vocabulary.cabin(in: heading) { return cabin }
+    }
+    return nil
+  }
+
+  /// A minimum the section states ("a minimum of 500 miles", "at least 500 miles"), when
+  /// it is for every cabin or names this one.
+  func minimumMiles(cabin: Cabin, codes: [String]) -> Int? {
+    page.scoped(for: block, blockIndex: blockIndex) { candidate -> Int? in
+      guard candidate.table == nil, let text = candidate.text, let (value, cabins) = Self.minimumStatement(text) else { return nil }
+      return cabins.isEmpty || cabins.contains(cabin) ? value : nil
+    }
+  }
+
+  /// "minimum of 500 miles", "500-mile minimum", "at least 500 miles": the value and the
+  /// cabins the sentence names.
+  static func minimumStatement(_ text: String) -> (Int, Set<Cabin>)? {
+    let tokens = TextTokens.tokenize(text)
+    guard !TableColumns.mentions(text, ["transfer", "transfers", "redeem", "redemption", "spend", "purchase", "convert"]) else { return nil }
+    for (index, token) in tokens.enumerated() {
+      var number: TextToken?
+      if token.isWord(["minimum"]) {
+        number = tokens[(index + 1)...].prefix(4).first(where: \.isNumber)
+        if number == nil { number = tokens[..<index].suffix(3).last(where: \.isNumber) }
+      } else if token.isWord(["least"]), index > 0, tokens[index - 1].isWord(["at"]) {
+        number = tokens[(index + 1)...].prefix(2).first(where: \.isNumber)
+      }
+      guard let number else { continue }
+      guard let position = tokens.firstIndex(where: { $0.range == number.range }) else { continue }
+      let unit = tokens[(position + 1)...].prefix(3).filter(\.isWord).map(\.folded)
+      guard unit.contains(where: { ["miles", "mile", "points", "point", "avios"].contains($0) }), !unit.contains("per") else { continue }
+      var cabins = Set<Cabin>()
+      if let cabin = Vocabulary.cabin(in: text) { cabins.insert(cabin) }
+      return (Int(number.amount), cabins)
+    }
+    return nil
+  }
+}

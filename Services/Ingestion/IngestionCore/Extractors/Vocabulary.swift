@@ -1,0 +1,310 @@
+import Foundation
+import GraphModel
+
+/// Reading values out of cells and phrases: numbers, percentages, booking codes, cabins,
+/// regions and dates.
+enum Vocabulary {
+  // MARK: Numbers
+
+  /// Cells that mean "no value": dashes, "n/a", "not available", "none".
+  static func isNoValue(_ cell: String) -> Bool {
+    let folded = TextTokens.fold(cell).trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
+    if folded.isEmpty { return true }
+    return ["n/a", "na", "not available", "none", "not applicable", "no", "unavailable", "not eligible", "tbd", "x", "✗", "×"].contains(folded)
+      || cell.trimmingCharacters(in: .whitespaces).allSatisfy { "—–-−‒*".contains($0) }
+  }
+
+  /// A percentage: "125%", "50 %", "125 percent", or a bare number when `bare` allows.
+  static func percent(in text: String, bare: Bool = false) -> Double? {
+    let tokens = TextTokens.tokenize(text)
+    for (index, token) in tokens.enumerated() where token.isNumber {
+      guard index + 1 < tokens.count else { continue }
+      let next = tokens[index + 1]
+      if next.isSymbol(["%"]) || next.isWord(["percent", "pct"]) { return token.value }
+      if next.isWord(["per"]), index + 2 < tokens.count, tokens[index + 2].isWord(["cent"]) { return token.value }
+    }
+    if bare, let value = number(in: text), tokens.filter(\.isNumber).count == 1 { return value }
+    return nil
+  }
+
+  /// The single number a cell holds, with "k" applied ("12.5k" → 12500) and units and
+  /// currency around it ignored ("12,500 miles", "$5,000"). Nil for no number or several.
+  static func number(in text: String) -> Double? {
+    let numbers = TextTokens.tokenize(text).filter(\.isNumber)
+    guard numbers.count == 1 else { return nil }
+    return numbers[0].amount
+  }
+
+  /// The numbers in text, "k" applied.
+  static func numbers(in text: String) -> [Double] {
+    TextTokens.tokenize(text).filter(\.isNumber).map(\.amount)
+  }
+
+  // MARK: Booking codes
+
+  /// Booking codes a cell lists: "J, C, D", "J/C/D", "J C D", "J and C", "Fare classes: Y, B".
+  /// Nil when the cell holds anything else than codes and the words that name them.
+  static func bookingCodes(inCell cell: String) -> [String]? {
+    let tokens = TextTokens.tokenize(cell)
+    var codes: [String] = []
+    for token in tokens {
+      switch token.kind {
+      case .word where token.isBookingCodeShape: codes.append(token.text)
+      case .word where codeNoiseWords.contains(token.folded): continue
+      case .symbol where [",", "/", ";", ":", "(", ")", "-", "–", "+", "."].contains(token.text): continue
+      default: return nil
+      }
+    }
+    return codes.isEmpty ? nil : codes
+  }
+
+  private static let codeNoiseWords: Set<String> = [
+    "fare", "fares", "class", "classes", "booking", "bookings", "code", "codes", "and", "or", "rbd", "rbds", "all", "other",
+    "of", "service",
+  ]
+
+  /// Booking-code lists in a phrase with where they are: a run of single capitals joined by
+  /// commas, slashes, spaces, "and" or "or" ("J, C, D", "Y/B/M", "J and C"). A lone capital
+  /// counts only right after "class"/"classes"/"fare"/"code(s)" or before "class"/"fares".
+  static func bookingCodeLists(in tokens: [TextToken]) -> [(codes: [String], tokens: Range<Int>)] {
+    var result: [(codes: [String], tokens: Range<Int>)] = []
+    var index = 0
+    while index < tokens.count {
+      guard tokens[index].isBookingCodeShape else {
+        index += 1
+        continue
+      }
+      var codes = [tokens[index].text]
+      var end = index + 1
+      var probe = index + 1
+      while probe < tokens.count {
+        let token = tokens[probe]
+        if token.isSymbol([",", "/", ";"]) || token.isWord(["and", "or"]) {
+          probe += 1
+          continue
+        }
+        if token.isBookingCodeShape {
+          codes.append(token.text)
+          end = probe + 1
+          probe += 1
+          continue
+        }
+        break
+      }
+      let before = index > 0 ? tokens[index - 1] : nil
+      let after = end < tokens.count ? tokens[end] : nil
+      let named =
+        (before?.isWord(["class", "classes", "fare", "fares", "code", "codes"]) ?? false)
+        || (after?.isWord(["class", "classes", "fare", "fares", "booking"]) ?? false)
+      // "A" and "I" are words as well as codes: a list needs two codes or a naming word.
+      if codes.count >= 2 || named {
+        result.append((codes, index..<end))
+      }
+      index = end
+    }
+    return result
+  }
+
+  // MARK: Cabins
+
+  private static let cabinNames: [(String, Cabin)] = ([
+    ("premium economy", .premiumEconomy), ("premium select", .premiumEconomy), ("premium plus", .premiumEconomy),
+    ("world traveller plus", .premiumEconomy), ("world traveler plus", .premiumEconomy), ("premium cabin", .premiumEconomy),
+    ("premium", .premiumEconomy), ("economy plus", .economy), ("economy", .economy), ("coach", .economy), ("main cabin", .economy),
+    ("world traveller", .economy), ("euro traveller", .economy), ("comfort plus", .economy),
+    ("business", .business), ("club world", .business), ("club europe", .business), ("club suite", .business),
+    ("polaris", .business), ("upper class", .business), ("delta one", .business), ("mint", .business), ("qsuite", .business),
+    ("signature class", .business), ("flagship business", .business), ("business first", .business),
+    ("first", .first), ("la premiere", .first), ("first class", .first), ("flagship first", .first),
+  ] as [(String, Cabin)]).map { (TextTokens.fold($0.0), $0.1) }
+
+  /// The cabin a cell or label names ("Business", "Premium Economy", "Club World"), by the
+  /// longest cabin name in it.
+  static func cabin(in text: String) -> Cabin? {
+    cabinMatch(in: TextTokens.tokenize(text))?.cabin
+  }
+
+  static func cabinMatch(in tokens: [TextToken]) -> (cabin: Cabin, tokens: Range<Int>)? {
+    let words = tokens.enumerated().filter { $0.element.kind == .word }
+    var best: (cabin: Cabin, tokens: Range<Int>, length: Int)?
+    for (name, cabin) in cabinNames {
+      let parts = name.split(separator: " ").map(String.init)
+      guard parts.count > (best?.length ?? 0) || best == nil else { continue }
+      for start in words.indices where start + parts.count <= words.count {
+        if (0..<parts.count).allSatisfy({ words[start + $0].element.folded == parts[$0] }) {
+          if best == nil || parts.count > best!.length {
+            best = (cabin, words[start].offset..<(words[start + parts.count - 1].offset + 1), parts.count)
+          }
+          break
+        }
+      }
+    }
+    return best.map { ($0.cabin, $0.tokens) }
+  }
+
+  /// The cabin usually sold in a booking code, for pages that list codes without cabins.
+  static func usualCabin(ofCodes codes: [String]) -> Cabin? {
+    // Codes without a usual cabin (P is first on some airlines, premium economy on others)
+    // follow the codes listed with them.
+    let cabins = codes.compactMap { usualCabins[$0] }
+    guard 2 * cabins.count > codes.count, let first = cabins.first, cabins.allSatisfy({ $0 == first }) else { return nil }
+    return first
+  }
+
+  private static let usualCabins: [String: Cabin] = [
+    "F": .first, "A": .first, "J": .business, "C": .business, "D": .business, "I": .business, "Z": .business, "R": .business,
+    "W": .premiumEconomy, "Y": .economy, "B": .economy, "M": .economy, "H": .economy, "K": .economy, "L": .economy, "Q": .economy,
+    "V": .economy, "N": .economy, "S": .economy, "G": .economy, "O": .economy, "T": .economy, "X": .economy, "U": .economy,
+    "E": .economy,
+  ]
+
+  // MARK: Regions
+
+  private static let regionNames: [(String, Region)] = [
+    ("north america", .northAmerica), ("usa", .northAmerica), ("us", .northAmerica), ("u s", .northAmerica),
+    ("united states", .northAmerica), ("continental us", .northAmerica), ("continental u s", .northAmerica),
+    ("contiguous us", .northAmerica), ("48 contiguous states", .northAmerica), ("canada", .northAmerica),
+    ("us and canada", .northAmerica), ("u s and canada", .northAmerica), ("usa and canada", .northAmerica),
+    ("continental us and canada", .northAmerica), ("contiguous 48", .northAmerica), ("alaska", .northAmerica),
+    ("hawaii", .northAmerica),
+    ("central america", .centralAmerica), ("mexico", .centralAmerica), ("mexico and central america", .centralAmerica),
+    ("caribbean", .caribbean), ("the caribbean", .caribbean), ("bahamas", .caribbean),
+    ("south america", .southAmerica), ("northern south america", .southAmerica), ("southern south america", .southAmerica),
+    ("south america 1", .southAmerica), ("south america 2", .southAmerica),
+    ("europe", .europe), ("uk", .europe), ("united kingdom", .europe), ("uk and europe", .europe), ("ireland", .europe),
+    ("middle east", .middleEast),
+    ("africa", .africa), ("southern africa", .africa), ("sub saharan africa", .africa), ("north africa", .africa),
+    ("south asia", .southAsia), ("indian subcontinent", .southAsia), ("india", .southAsia), ("south asian subcontinent", .southAsia),
+    ("indian sub continent", .southAsia), ("central and south asia", .southAsia),
+    ("north asia", .northAsia), ("northeast asia", .northAsia), ("north east asia", .northAsia), ("japan", .northAsia),
+    ("korea", .northAsia), ("japan and korea", .northAsia), ("china", .northAsia), ("greater china", .northAsia),
+    ("hong kong", .northAsia), ("asia 1", .northAsia), ("asia region 1", .northAsia), ("north asia and japan", .northAsia),
+    ("southeast asia", .southeastAsia), ("south east asia", .southeastAsia), ("asia 2", .southeastAsia),
+    ("asia region 2", .southeastAsia),
+    ("oceania", .oceania), ("south pacific", .oceania), ("australia", .oceania), ("new zealand", .oceania),
+    ("australia and new zealand", .oceania), ("australia new zealand", .oceania),
+    ("australasia", .oceania), ("southwest pacific", .oceania),
+  ]
+
+  private static let regionIndex: NameIndex<Region> = {
+    var index = NameIndex<Region>()
+    for (name, region) in regionNames { index.add(name, region) }
+    for (country, region) in CountryRegions.byCountry { index.add(country, region) }
+    return index
+  }()
+
+  /// The regions a label names, in order ("North America – Europe" → both).
+  static func regions(in text: String) -> [Region] {
+    regionMatches(in: TextTokens.tokenize(text)).map(\.value)
+  }
+
+  static func regionMatches(in tokens: [TextToken]) -> [NameIndex<Region>.Match] {
+    // Places inside airline and program names ("Air Canada", "Singapore Airlines") are not
+    // regions.
+    let names = AirlineDirectory.index.matches(in: tokens).map(\.tokens) + ProgramDirectory.index.matches(in: tokens).map(\.tokens)
+    return regionIndex.matches(in: tokens).filter { match in
+      if names.contains(where: { $0.overlaps(match.tokens) }) { return false }
+      // "US" must be written in capitals to be a place ("us" is a pronoun).
+      let words = tokens[match.tokens].filter(\.isWord)
+      if words.count == 1, words[0].folded == "us" { return words[0].text == "US" }
+      return true
+    }
+  }
+
+  /// The one region a cell names; nil for none, or for several different regions.
+  static func region(in text: String) -> Region? {
+    let found = regions(in: text)
+    guard let first = found.first, found.allSatisfy({ $0 == first }) else { return nil }
+    return first
+  }
+
+  // MARK: Dates
+
+  private static let months: [String: Int] = [
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5, "june": 6, "jun": 6,
+    "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11,
+    "nov": 11, "december": 12, "dec": 12,
+  ]
+
+  /// Dates in a phrase as YYYY-MM-DD with the token range each spans: "March 1, 2027",
+  /// "1 March 2027", "1st March 2027", "2027-03-01".
+  static func dates(in tokens: [TextToken]) -> [(date: String, tokens: Range<Int>)] {
+    var result: [(String, Range<Int>)] = []
+    func isDay(_ token: TextToken) -> Int? {
+      guard token.isNumber, !token.text.contains(","), token.value >= 1, token.value <= 31, token.value == token.value.rounded() else {
+        return nil
+      }
+      return Int(token.value)
+    }
+    func isYear(_ token: TextToken) -> Int? {
+      guard token.isNumber, token.text.count == 4, token.value >= 1990, token.value <= 2100 else { return nil }
+      return Int(token.value)
+    }
+    func ordinalSkip(_ index: Int) -> Int {
+      index < tokens.count && tokens[index].isWord(["st", "nd", "rd", "th"]) && !tokens[index].spaced ? index + 1 : index
+    }
+    func format(_ year: Int, _ month: Int, _ day: Int) -> String? {
+      var components = DateComponents()
+      components.year = year
+      components.month = month
+      components.day = day
+      let calendar = Calendar(identifier: .gregorian)
+      guard components.isValidDate(in: calendar) else { return nil }
+      return String(format: "%04d-%02d-%02d", year, month, day)
+    }
+    var index = 0
+    while index < tokens.count {
+      let token = tokens[index]
+      // 2027-03-01
+      if let year = isYear(token), index + 4 < tokens.count, tokens[index + 1].isSymbol(["-"]), tokens[index + 2].isNumber,
+        tokens[index + 3].isSymbol(["-"]), tokens[index + 4].isNumber,
+        let date = format(year, Int(tokens[index + 2].value), Int(tokens[index + 4].value))
+      {
+        result.append((date, index..<(index + 5)))
+        index += 5
+        continue
+      }
+      // March 1, 2027
+      if token.isWord, let month = months[token.folded], index + 1 < tokens.count, let day = isDay(tokens[index + 1]) {
+        var probe = ordinalSkip(index + 2)
+        if probe < tokens.count, tokens[probe].isSymbol([","]) { probe += 1 }
+        if probe < tokens.count, let year = isYear(tokens[probe]), let date = format(year, month, day) {
+          result.append((date, index..<(probe + 1)))
+          index = probe + 1
+          continue
+        }
+      }
+      // 1 March 2027
+      if let day = isDay(token) {
+        let monthIndex = ordinalSkip(index + 1)
+        if monthIndex < tokens.count, tokens[monthIndex].isWord, let month = months[tokens[monthIndex].folded] {
+          var probe = monthIndex + 1
+          if probe < tokens.count, tokens[probe].isSymbol([","]) { probe += 1 }
+          if probe < tokens.count, let year = isYear(tokens[probe]), let date = format(year, month, day) {
+            result.append((date, index..<(probe + 1)))
+            index = probe + 1
+            continue
+          }
+        }
+      }
+      index += 1
+    }
+    return result
+  }
+
+  /// The date a phrase says something takes effect: "effective March 1, 2027", "from
+  /// 1 March 2027", "as of", "starting", "beginning", "on or after", "valid from".
+  static func effectiveDate(in text: String) -> String? {
+    let tokens = TextTokens.tokenize(text)
+    for (date, range) in dates(in: tokens) {
+      let before = tokens[..<range.lowerBound].suffix(4).filter(\.isWord).map(\.folded)
+      guard let last = before.last else { continue }
+      if ["effective", "from", "starting", "beginning", "after", "commencing", "since"].contains(last) { return date }
+      if before.suffix(2) == ["as", "of"] || before.suffix(2) == ["effective", "on"] || before.suffix(2) == ["starting", "on"] {
+        return date
+      }
+      if before.contains("effective") && last == "on" { return date }
+    }
+    return nil
+  }
+}

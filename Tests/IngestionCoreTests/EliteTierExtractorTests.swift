@@ -1,0 +1,62 @@
+import Foundation
+import IngestionCore
+import Testing
+
+@Suite struct EliteTierExtractorTests {
+  private func tiers(_ text: String, title: String? = nil) -> [EliteTierFact] {
+    EliteTierExtractor().facts(in: ProcessedText(title: title, text: text)).compactMap {
+      if case .eliteTier(let tier) = $0.body { return tier }
+      return nil
+    }
+  }
+
+  @Test func readsATierTable() {
+    let text = """
+      # AAdvantage status
+
+      | Status | Loyalty Points required | Mileage bonus | oneworld status |
+      | --- | --- | --- | --- |
+      | AAdvantage member | — | — | — |
+      | Gold | 40,000 | 40% | Ruby |
+      | Platinum | 75,000 | 60% | Sapphire |
+      | Platinum Pro | 125,000 | 80% | Emerald |
+      | Executive Platinum | 200,000 | 120% | Emerald |
+      """
+    let found = tiers(text)
+    #expect(found.count == 4)
+    #expect(found.first == EliteTierFact(program: "aa-aadvantage", name: "Gold", rank: 1, qualification: ["Loyalty Points": 40000], bonusPercent: 40, allianceTier: "Oneworld Ruby"))
+    #expect(found.last?.name == "Executive Platinum")
+    #expect(found.last?.rank == 4)
+    #expect(found.last?.allianceTier == "Oneworld Emerald")
+  }
+
+  @Test func readsPhrases() {
+    let text = """
+      # Flying Blue levels
+
+      - Silver status requires 100 XP in a qualifying period (SkyTeam Elite).
+      - Gold status requires 180 XP (SkyTeam Elite Plus).
+      - Platinum status requires 300 XP.
+      """
+    let found = tiers(text)
+    #expect(found.map(\.name) == ["Silver", "Gold", "Platinum"])
+    #expect(found.map(\.rank) == [1, 2, 3])
+    #expect(found[0].qualification == ["XP": 100])
+    #expect(found[0].allianceTier == "SkyTeam Elite")
+    #expect(found[1].allianceTier == "SkyTeam Elite Plus")
+  }
+
+  @Test func readsATransposedTableWithTwoMetrics() {
+    let text = """
+      # British Airways Club tiers
+
+      | | Bronze | Silver | Gold |
+      | --- | --- | --- | --- |
+      | Tier Points | 3,500 | 7,500 | 20,000 |
+      | oneworld | Ruby | Sapphire | Emerald |
+      """
+    let found = tiers(text)
+    #expect(found.count == 3)
+    #expect(found[2] == EliteTierFact(program: "ba-executive-club", name: "Gold", rank: 3, qualification: ["Tier Points": 20000], allianceTier: "Oneworld Emerald"))
+  }
+}
