@@ -5,6 +5,7 @@ import Logging
 import Metrics
 import LoyaltyAPI
 import LoyaltyRuntime
+import SwiftProtobuf
 import Synchronization
 
 @testable import IngestionService

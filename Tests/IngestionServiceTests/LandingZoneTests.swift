@@ -1,5 +1,7 @@
 import Foundation
+import GRDB
 import IngestionCore
+import LoyaltyRuntime
 import Testing
 
 @testable import IngestionService

@@ -3,6 +3,7 @@ import GRPCNIOTransportHTTP2
 import GraphModel
 import LoyaltyAPI
 import LoyaltyRuntime
+import SwiftProtobuf
 
 /// How the pipeline reaches graph-service: which nodes exist, and one atomic batch write.
 public protocol GraphWriting: Sendable {
@@ -65,35 +66,38 @@ public final class GraphServiceLoader: GraphWriting {
   }
 
   public func existingNodes(_ ids: Set<String>) async throws(StageFailure) -> Set<String> {
-    var options = CallOptions.defaults
-    options.timeout = .seconds(5)
-    let graph = self.graph
     do {
       return try await withThrowingTaskGroup(of: String?.self) { group in
         var found: Set<String> = []
         var pending = ids.sorted()[...]
         // A few lookups in flight at a time: enough to hide the round trips, few enough not
         // to crowd out other callers.
-        func startNext() {
-          guard let id = pending.popFirst() else { return }
-          group.addTask {
-            do {
-              _ = try await graph.getNode(.with { $0.id = id }, options: options)
-              return id
-            } catch let error as RPCError where error.code == .notFound {
-              return nil
-            }
-          }
+        for _ in 0..<8 {
+          guard let id = pending.popFirst() else { break }
+          group.addTask { try await self.lookUp(id) }
         }
-        for _ in 0..<8 { startNext() }
         while let result = try await group.next() {
           if let id = result { found.insert(id) }
-          startNext()
+          if let id = pending.popFirst() {
+            group.addTask { try await self.lookUp(id) }
+          }
         }
         return found
       }
     } catch {
       throw StageFailure(calling: "graph-service", error)
+    }
+  }
+
+  /// The id when the node exists, nil when it does not.
+  private func lookUp(_ id: String) async throws -> String? {
+    var options = CallOptions.defaults
+    options.timeout = .seconds(5)
+    do {
+      _ = try await graph.getNode(.with { $0.id = id }, options: options)
+      return id
+    } catch let error as RPCError where error.code == .notFound {
+      return nil
     }
   }
 

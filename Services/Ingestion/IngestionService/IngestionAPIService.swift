@@ -4,6 +4,7 @@ import IngestionCore
 import Logging
 import LoyaltyAPI
 import LoyaltyRuntime
+import SwiftProtobuf
 
 /// loyalty.ingestion.v1: the landing zone and the pipeline's runs. Curators, admins and
 /// internal services only.
@@ -253,13 +254,14 @@ public struct IngestionAPIService: Loyalty_Ingestion_V1_IngestionService.SimpleS
     request: Loyalty_Ingestion_V1_RetryRunRequest, context: ServerContext
   ) async throws -> Loyalty_Ingestion_V1_Run {
     let principal = try Authorization.require(Self.allowed, for: "RetryRun")
-    var fromStage: PipelineStage?
+    var requestedStage: PipelineStage?
     if request.fromStage != .unspecified {
       guard let stage = PipelineStage(request.fromStage) else {
         throw IngestionError.invalidArgument(field: "from_stage", reason: "\(request.fromStage) is not a stage")
       }
-      fromStage = stage
+      requestedStage = stage
     }
+    let fromStage = requestedStage
     let retried = try await run {
       try await store.update(request.runID) { run in
         let stage: PipelineStage

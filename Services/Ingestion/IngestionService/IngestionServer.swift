@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import GRPCCore
 import IngestionCore
@@ -17,11 +16,10 @@ public final class IngestionServer: Service, Sendable {
   private let lifecycle: LifecycleSweeper
   private let events: RunEvents
   private let graph: GraphServiceLoader
-  private let httpClient: HTTPClient?
 
   init(
     application: ServiceApplication, store: IngestionStore, runner: PipelineRunner, lifecycle: LifecycleSweeper, events: RunEvents,
-    graph: GraphServiceLoader, httpClient: HTTPClient?
+    graph: GraphServiceLoader
   ) {
     self.application = application
     self.store = store
@@ -29,7 +27,6 @@ public final class IngestionServer: Service, Sendable {
     self.lifecycle = lifecycle
     self.events = events
     self.graph = graph
-    self.httpClient = httpClient
   }
 
   public func listeningPorts() async throws -> ServiceApplication.Ports {
@@ -37,9 +34,6 @@ public final class IngestionServer: Service, Sendable {
   }
 
   public func run() async throws {
-    defer {
-      if let httpClient { try? httpClient.syncShutdown() }
-    }
     try await withThrowingDiscardingTaskGroup { group in
       group.addTask { try await self.graph.run() }
       let background = Task {
@@ -73,7 +67,6 @@ public func makeIngestionServer(
   let identity = try InternalIdentity(secret: config.service.internalSecret)
   let graph = try GraphServiceLoader(target: config.graphTarget, identity: identity)
 
-  var httpClient: HTTPClient?
   let extractor: any FactExtractor
   switch config.extractor {
   case .offline:
@@ -82,9 +75,11 @@ public func makeIngestionServer(
     guard let model = config.languageModel else {
       throw ConfigError(key: "ingest.extractor", message: "llm needs an endpoint: set llm.url")
     }
-    let client = HTTPClient(eventLoopGroupProvider: .singleton)
-    httpClient = client
-    extractor = try LLMFactExtractor(endpoint: model.baseURL.absoluteString, model: model.model, apiKey: model.apiKey, httpClient: client)
+    do {
+      extractor = try LLMFactExtractor(baseURL: model.baseURL.absoluteString, model: model.model, apiKey: model.apiKey, logger: logger)
+    } catch {
+      throw ConfigError(key: "llm.url", message: error.description)
+    }
   }
 
   let stages = PipelineStages(
@@ -111,5 +106,5 @@ public func makeIngestionServer(
     logger: logger
   )
   return IngestionServer(
-    application: application, store: store, runner: runner, lifecycle: lifecycle, events: events, graph: graph, httpClient: httpClient)
+    application: application, store: store, runner: runner, lifecycle: lifecycle, events: events, graph: graph)
 }

@@ -15,8 +15,9 @@ extension IngestionStore {
   /// `noncurrentExpirationDays` (S3's measure: since a newer version replaced them), are
   /// deleted; a delete marker left with nothing behind it goes too; then blobs no version
   /// refers to. Versions a run still in progress reads are kept.
-  public func applyLifecycle(_ rules: IngestionConfig.Lifecycle, nowMicros: Int64 = nowMicros()) async throws -> LifecycleSweepResult {
-    try await database.write { db, journal in
+  public func applyLifecycle(_ rules: IngestionConfig.Lifecycle, nowMicros: Int64? = nil) async throws -> LifecycleSweepResult {
+    let nowMicros = nowMicros ?? Self.nowMicros()
+    return try await database.write { db, journal in
       let active = Set(
         try String.fetchAll(
           db, sql: "SELECT document_version_id FROM runs WHERE state NOT IN ('done', 'failed', 'rejected')"))

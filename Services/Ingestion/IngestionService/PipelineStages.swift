@@ -1,6 +1,7 @@
 import Foundation
 import GraphModel
 import IngestionCore
+import LoyaltyAPI
 import LoyaltyRuntime
 
 /// What a stage achieved: the run's next state, the outputs to store with it, and how the run
