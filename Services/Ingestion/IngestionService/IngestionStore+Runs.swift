@@ -144,11 +144,19 @@ extension IngestionStore {
     }
   }
 
-  /// 1 for the first upload of the version's key, 2 for the next…
+  /// 1 for the first upload of the version's key, 2 for the next…; a version whose content an
+  /// earlier upload of the key already had takes that upload's number, so that uploading a
+  /// page again describes it exactly as before.
   func versionNumber(key: String, versionID: String) async throws -> Int {
     try await database.read { db in
       try Int.fetchOne(
-        db, sql: "SELECT count(*) FROM document_versions WHERE key = ? AND version_id <= ? AND sha256 IS NOT NULL",
+        db,
+        sql: """
+          SELECT count(*) FROM document_versions
+          WHERE key = ?1 AND sha256 IS NOT NULL AND kind = 'document' AND version_id <= (
+            SELECT min(v.version_id) FROM document_versions v
+            WHERE v.key = ?1 AND v.sha256 = (SELECT sha256 FROM document_versions WHERE version_id = ?2))
+          """,
         arguments: [key, versionID]) ?? 1
     }
   }
