@@ -27,7 +27,7 @@ import Testing
     #expect(found.count == 10)
     #expect(found.allSatisfy { $0.program == "ba-executive-club" && $0.chart == "distance" && $0.operatedBy == "own" })
     #expect(found.contains { $0.minDistance == 651 && $0.maxDistance == 1150 && $0.cabin == .business && $0.points == 20250 })
-    #expect(found.contains { $0.minDistance == 7001 && $0.maxDistance == AwardChartExtractor.openDistanceMax && $0.cabin == .first })
+    #expect(found.contains { $0.minDistance == 7001 && $0.maxDistance == nil && $0.cabin == .first })
   }
 
   @Test func readsAZoneGridForACabin() {

@@ -6,15 +6,12 @@ import GraphModel
 /// round.
 ///
 /// Distance bands are read at both ends ("651 – 1,150"); "up to 650" starts at 0; "7,001+",
-/// "over 7,000" and "7,001 and above" run to `openDistanceMax` (30,000 miles, beyond any
-/// flight), since a distance fact carries both ends. Whose flights a price covers comes from
+/// "over 7,000" and "7,001 and above" are open-ended: they have a lower end and no upper
+/// one. Whose flights a price covers comes from
 /// the section's wording: "partner awards" → partner, "any airline" or "… and partners" →
 /// any, "our own flights" or the program's airline → own; a chart that says nothing is the
 /// program's own, at lower confidence.
 public struct AwardChartExtractor: Sendable {
-  /// The upper end given to an open-ended distance band.
-  public static let openDistanceMax = 30_000
-
   public init() {}
 
   public func facts(in text: ProcessedText) -> [ExtractedFact] {
@@ -36,11 +33,12 @@ public struct AwardChartExtractor: Sendable {
   enum RowKey: Equatable {
     case zone(origin: Region, destination: Region)
     case destination(Region)
-    case distance(min: Int, max: Int, open: Bool)
+    /// A band of miles flown; no upper end when open-ended.
+    case distance(min: Int, max: Int?)
   }
 
   /// A distance band: "0–650", "651 - 1,150 miles", "up to 650", "5,001+", "over 7,000".
-  static func distanceBand(_ text: String) -> (min: Int, max: Int, open: Bool)? {
+  static func distanceBand(_ text: String) -> (min: Int, max: Int?)? {
     let tokens = TextTokens.tokenize(text)
     let numbers = tokens.enumerated().filter { $0.element.isNumber }
     let folded = tokens.filter(\.isWord).map(\.folded)
@@ -53,7 +51,7 @@ public struct AwardChartExtractor: Sendable {
       let low = Int(first.element.amount)
       let high = Int(second.element.amount)
       guard low <= high else { return nil }
-      return (low, high, false)
+      return (low, high)
     }
     guard numbers.count == 1 else { return nil }
     let value = Int(numbers[0].element.amount)
@@ -63,20 +61,20 @@ public struct AwardChartExtractor: Sendable {
     if after.first == "+" || after.contains("above") || after.contains("over") || after.contains("more") || after.contains("beyond")
       || (after.contains("plus") && !after.contains("economy"))
     {
-      return (value, openDistanceMax, true)
+      return (value, nil)
     }
     if before.contains("over") || before.contains("above") || before.contains("beyond") || before.contains(">")
       || (before.contains("than") && before.contains("more"))
     {
-      return (value + 1, openDistanceMax, true)
+      return (value + 1, nil)
     }
     if before.contains("under") || (before.contains("than") && before.contains("less")) || before.contains("<") {
-      return (0, value - 1, false)
+      return (0, value - 1)
     }
     if (before.contains("up") && before.contains("to")) || before.contains("≤") || after.contains("less") || after.contains("under")
       || after.contains("fewer")
     {
-      return (0, value, false)
+      return (0, value)
     }
     return nil
   }
@@ -115,7 +113,20 @@ public struct AwardChartExtractor: Sendable {
 
   // MARK: Whose flights
 
+  /// Whose flights a text says a chart prices, sentence by sentence; sentences that point to
+  /// another chart ("… are priced on the partner award chart, published separately") say
+  /// nothing about this one.
   static func operatedBy(_ text: String, program: LoyaltyProgram) -> String? {
+    for sentence in Vocabulary.sentences(text) {
+      if TableColumns.mentions(sentence, ["separately", "separate", "see the", "another chart", "other chart", "other charts", "published"]) {
+        continue
+      }
+      if let stated = sentenceOperatedBy(sentence, program: program) { return stated }
+    }
+    return nil
+  }
+
+  private static func sentenceOperatedBy(_ text: String, program: LoyaltyProgram) -> String? {
     if TableColumns.mentions(
       text,
       [
@@ -226,7 +237,7 @@ public struct AwardChartExtractor: Sendable {
       let line = table.lines[min(table.headerRows + offset, table.lines.count - 1)]
       var key: RowKey?
       if let distanceColumn, let band = Self.distanceBand(table.cell(row, distanceColumn)) {
-        key = .distance(min: band.min, max: band.max, open: band.open)
+        key = .distance(min: band.min, max: band.max)
       } else if let fromColumn, let toColumn, let from = Vocabulary.region(in: table.cell(row, fromColumn)),
         let to = Vocabulary.region(in: table.cell(row, toColumn))
       {
@@ -235,7 +246,7 @@ public struct AwardChartExtractor: Sendable {
         for column in labelColumns {
           let cell = table.cell(row, column)
           if let band = Self.distanceBand(cell) {
-            key = .distance(min: band.min, max: band.max, open: band.open)
+            key = .distance(min: band.min, max: band.max)
             break
           }
           if let label = Self.regionLabel(cell) {
@@ -262,11 +273,9 @@ public struct AwardChartExtractor: Sendable {
         case .destination(let to):
           // No origin anywhere: the destination alone is half a zone price.
           facts.append(context.fact(chart: "zone", origin: nil, destination: to, cabin: cabin, points: points, confidence: confidence - 0.4, evidence: line))
-        case .distance(let low, let high, let open):
+        case .distance(let low, let high):
           facts.append(
-            context.fact(
-              chart: "distance", minDistance: low, maxDistance: high, cabin: cabin, points: points,
-              confidence: open ? confidence - 0.05 : confidence, evidence: line))
+            context.fact(chart: "distance", minDistance: low, maxDistance: high, cabin: cabin, points: points, confidence: confidence, evidence: line))
         }
       }
     }

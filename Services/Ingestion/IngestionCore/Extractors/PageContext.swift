@@ -9,9 +9,43 @@ struct PageContext: Sendable {
   var program: LoyaltyProgram?
   var programConfidence: Double
 
+  /// Acronyms the page spells out: "Experience Points (XP)" → "XP": "Experience Points".
+  var acronyms: [String: String]
+
   init(_ text: ProcessedText) {
     layout = PageLayout(text)
     (program, programConfidence) = Self.pageProgram(layout)
+    acronyms = Self.acronyms(in: layout)
+  }
+
+  private static func acronyms(in layout: PageLayout) -> [String: String] {
+    var result: [String: String] = [:]
+    var texts = layout.blocks.compactMap(\.text)
+    for block in layout.blocks {
+      if let table = block.table { texts += table.rows.flatMap { $0 } }
+    }
+    for text in texts {
+      let tokens = TextTokens.tokenize(text)
+      for (index, token) in tokens.enumerated() where token.isSymbol(["("]) {
+        guard index + 2 < tokens.count, tokens[index + 2].isSymbol([")"]), tokens[index + 1].isWord else { continue }
+        var acronym = tokens[index + 1].text
+        if acronym.hasSuffix("s") { acronym = String(acronym.dropLast()) }
+        guard (2...5).contains(acronym.count), acronym == acronym.uppercased(), acronym.allSatisfy(\.isLetter) else { continue }
+        // The capitalised words right before: "Medallion Qualifying Dollars (MQDs)".
+        var words: [String] = []
+        var probe = index - 1
+        while probe >= 0, words.count < 4, tokens[probe].isWord, tokens[probe].text.first?.isUppercase == true {
+          words.insert(tokens[probe].text, at: 0)
+          probe -= 1
+        }
+        // Words that start the name as its initials do, when they do ("Tier Points (TP)").
+        let initials = words.map { String($0.prefix(1)) }
+        if let start = (0..<words.count).first(where: { initials[$0...].joined() == acronym }) { words = Array(words[start...]) }
+        guard words.count >= 2, result[acronym] == nil else { continue }
+        result[acronym] = words.joined(separator: " ")
+      }
+    }
+    return result
   }
 
   // MARK: The page's program

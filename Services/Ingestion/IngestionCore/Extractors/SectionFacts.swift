@@ -69,19 +69,26 @@ struct SectionFacts {
   }
 
   /// A minimum the section states ("a minimum of 500 miles", "at least 500 miles"), when
-  /// it is for every cabin or names this one.
+  /// it is for every fare or names this cabin or one of these fare classes.
   func minimumMiles(cabin: Cabin, codes: [String]) -> Int? {
     page.scoped(for: block, blockIndex: blockIndex) { candidate -> Int? in
-      guard candidate.table == nil, let text = candidate.text, let (value, cabins) = Self.minimumStatement(text) else { return nil }
-      return cabins.isEmpty || cabins.contains(cabin) ? value : nil
+      guard candidate.table == nil, let text = candidate.text else { return nil }
+      for sentence in Vocabulary.sentences(text) {
+        guard let statement = Self.minimumStatement(sentence) else { continue }
+        if statement.cabins.isEmpty && statement.codes.isEmpty { return statement.value }
+        if statement.cabins.contains(cabin) || !Set(codes).isDisjoint(with: statement.codes) { return statement.value }
+      }
+      return nil
     }
   }
 
   /// "minimum of 500 miles", "500-mile minimum", "at least 500 miles": the value and the
-  /// cabins the sentence names.
-  static func minimumStatement(_ text: String) -> (Int, Set<Cabin>)? {
+  /// cabins and fare classes the sentence names.
+  static func minimumStatement(_ text: String) -> (value: Int, cabins: Set<Cabin>, codes: Set<String>)? {
     let tokens = TextTokens.tokenize(text)
-    guard !TableColumns.mentions(text, ["transfer", "transfers", "redeem", "redemption", "spend", "purchase", "convert"]) else { return nil }
+    guard !TableColumns.mentions(text, ["transfer", "transfers", "redeem", "redemption", "spend", "purchase", "convert", "maximum"]) else {
+      return nil
+    }
     for (index, token) in tokens.enumerated() {
       var number: TextToken?
       if token.isWord(["minimum"]) {
@@ -94,9 +101,8 @@ struct SectionFacts {
       guard let position = tokens.firstIndex(where: { $0.range == number.range }) else { continue }
       let unit = tokens[(position + 1)...].prefix(3).filter(\.isWord).map(\.folded)
       guard unit.contains(where: { ["miles", "mile", "points", "point", "avios"].contains($0) }), !unit.contains("per") else { continue }
-      var cabins = Set<Cabin>()
-      if let cabin = Vocabulary.cabin(in: text) { cabins.insert(cabin) }
-      return (Int(number.amount), cabins)
+      let codes = Set(Vocabulary.bookingCodeLists(in: tokens).flatMap(\.codes))
+      return (Int(number.amount), Vocabulary.cabins(in: text), codes)
     }
     return nil
   }
