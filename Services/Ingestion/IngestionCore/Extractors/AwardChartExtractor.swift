@@ -81,7 +81,7 @@ public struct AwardChartExtractor: Sendable {
 
   /// Two regions joined as a pair ("North America – Europe", "Europe to Asia", "between X
   /// and Y", "within Europe"), or one region.
-  static func regionLabel(_ text: String) -> (origin: Region?, destination: Region)? {
+  static func regionLabel(_ text: String, pairs: Bool = false) -> (origin: Region?, destination: Region)? {
     let tokens = TextTokens.tokenize(text)
     let matches = Vocabulary.regionMatches(in: tokens)
     guard let first = matches.first else { return nil }
@@ -93,7 +93,7 @@ public struct AwardChartExtractor: Sendable {
       let between = tokens[first.tokens.upperBound..<second.tokens.lowerBound]
       let joined =
         between.contains { $0.isSymbol(["-", "–", "—", "→", "↔", "⇄", ">", "<", "/"]) || $0.isWord(["to", "x"]) }
-        || (between.contains { $0.isWord(["and"]) } && TableColumns.mentions(text, ["between"]))
+        || (between.contains { $0.isWord(["and"]) } && (pairs || TableColumns.mentions(text, ["between"])))
       if joined { return (first.value, second.value) }
       if Set(matches.map(\.value)).count == 1 { return (nil, first.value) }
       return nil
@@ -232,6 +232,9 @@ public struct AwardChartExtractor: Sendable {
     var cabinCounts: [Cabin: Int] = [:]
     for (_, cabin) in cabins { cabinCounts[cabin, default: 0] += 1 }
     let origin = context.origin(corner: labelColumns.first.map(headerCell))
+    // "Between" in the label's header or the chart's heading: "X and Y" is a pair of regions.
+    let pairs = labelColumns.contains { TableColumns.mentions(headerCell($0), ["between", "route", "routes"]) }
+      || context.texts.prefix(2).contains { TableColumns.mentions($0, ["between"]) }
     var facts: [ExtractedFact] = []
     for (offset, row) in table.bodyRows.enumerated() {
       let line = table.lines[min(table.headerRows + offset, table.lines.count - 1)]
@@ -249,7 +252,7 @@ public struct AwardChartExtractor: Sendable {
             key = .distance(min: band.min, max: band.max)
             break
           }
-          if let label = Self.regionLabel(cell) {
+          if let label = Self.regionLabel(cell, pairs: pairs) {
             if let from = label.origin {
               key = .zone(origin: from, destination: label.destination)
             } else if let origin {
@@ -289,10 +292,29 @@ private struct AwardContext {
   let page: PageContext
   let blockIndex: Int
   let program: LoyaltyProgram
+  /// The caption, then the headings innermost first, then the title.
+  let texts: [String]
+  /// Whose flights the chart prices, and whether the page said so.
+  let operatedBy: (String, Bool)
+  let effectiveDate: String?
 
-  var block: PageLayout.Block { page.layout.blocks[blockIndex] }
-
-  var texts: [String] { page.caption(ofBlockAt: blockIndex) + page.headingTexts(for: block) }
+  init(page: PageContext, blockIndex: Int, program: LoyaltyProgram) {
+    self.page = page
+    self.blockIndex = blockIndex
+    self.program = program
+    let block = page.layout.blocks[blockIndex]
+    texts = page.caption(ofBlockAt: blockIndex) + page.headingTexts(for: block)
+    if let stated = page.scoped(for: block, blockIndex: blockIndex, { candidate -> String? in
+      candidate.text.flatMap { AwardChartExtractor.operatedBy($0, program: program) }
+    }) {
+      operatedBy = (stated, true)
+    } else if let stated = page.caption(ofBlockAt: blockIndex).lazy.compactMap({ AwardChartExtractor.operatedBy($0, program: program) }).first {
+      operatedBy = (stated, true)
+    } else {
+      operatedBy = ("own", false)
+    }
+    effectiveDate = page.effectiveDate(for: block, at: blockIndex)
+  }
 
   /// The cabin the caption or nearest heading names, and whether one did.
   var cabin: (Cabin, Bool)? {
@@ -310,18 +332,6 @@ private struct AwardContext {
     return nil
   }
 
-  var operatedBy: (String, Bool) {
-    if let stated = page.scoped(for: block, blockIndex: blockIndex, { candidate -> String? in
-      candidate.text.flatMap { AwardChartExtractor.operatedBy($0, program: program) }
-    }) {
-      return (stated, true)
-    }
-    for text in page.caption(ofBlockAt: blockIndex) {
-      if let stated = AwardChartExtractor.operatedBy(text, program: program) { return (stated, true) }
-    }
-    return ("own", false)
-  }
-
   func fact(
     chart: String, origin: Region? = nil, destination: Region? = nil, minDistance: Int? = nil, maxDistance: Int? = nil, cabin: Cabin,
     points: Int, confidence: Double, evidence: String
@@ -331,8 +341,7 @@ private struct AwardContext {
     if !stated { confidence -= 0.05 }
     let price = AwardPrice(
       program: program.id, chart: chart, originRegion: origin, destinationRegion: destination, minDistance: minDistance,
-      maxDistance: maxDistance, cabin: cabin, points: points, operatedBy: operatedBy,
-      effectiveDate: page.effectiveDate(for: block, at: blockIndex))
+      maxDistance: maxDistance, cabin: cabin, points: points, operatedBy: operatedBy, effectiveDate: effectiveDate)
     return ExtractedFact(.awardPrice(price), confidence: max(0, min(1, confidence)), evidence: evidence)
   }
 }

@@ -27,7 +27,8 @@ public struct EarningChartExtractor: Sendable {
       case .heading: break
       }
     }
-    facts += RevenueRateReader().facts(in: page, program: program)
+    // Banks' "points per $1" are card earning, not flights'.
+    if program.kind == .airline { facts += RevenueRateReader().facts(in: page, program: program) }
     return facts
   }
 

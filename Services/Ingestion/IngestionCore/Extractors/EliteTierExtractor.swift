@@ -49,7 +49,9 @@ public struct EliteTierExtractor: Sendable {
         merged.append(tier)
       }
     }
-    merged.removeAll { $0.qualification.isEmpty && $0.bonus == nil && $0.alliance == nil }
+    // A tier is one the page gives a threshold; what is said of others ("Gold members also
+    // enjoy …") only adds to them.
+    merged.removeAll { $0.qualification.isEmpty }
     // The lowest tier first: by the first metric they share, else as listed.
     let metrics = merged.first?.qualification.keys.sorted() ?? []
     if let metric = metrics.first(where: { metric in merged.allSatisfy { $0.qualification[metric] != nil } }) {
@@ -350,7 +352,9 @@ public struct EliteTierExtractor: Sendable {
     for sentence in Vocabulary.sentences(text) {
       // Lifetime status, examples and card offers are not yearly thresholds.
       if TableColumns.mentions(sentence, ["for life", "lifetime", "example", "for example", "e g", "million miler", "million miles"]) { continue }
-      if TableColumns.isPromotional(sentence) && !TableColumns.mentions(sentence, ["mileage bonus", "miles bonus", "bonus on"]) { continue }
+      if TableColumns.mentions(sentence, ["card", "credit card", "cardmember", "offer", "apply", "spend", "spending", "purchases", "promotion"]) {
+        continue
+      }
       let names = tierNames(in: sentence, sectionName: sectionName)
       guard let first = names.first else { continue }
       for name in names where !mentioned.contains(name.name) { mentioned.append(name.name) }
@@ -371,10 +375,14 @@ public struct EliteTierExtractor: Sendable {
       guard !qualification.isEmpty else { continue }
       tiers.append(Tier(name: first.name, qualification: qualification, bonus: nil, alliance: nil, evidence: sentence, confidence: 0.85))
     }
+    // Tiers the paragraph speaks of without a threshold, for what it says of them.
+    for name in mentioned where !tiers.contains(where: { $0.name == name }) && (bonuses[name] != nil || alliances[name] != nil) {
+      tiers.append(Tier(name: name, qualification: [:], bonus: nil, alliance: nil, evidence: text, confidence: 0.85))
+    }
     // What the paragraph says of its one tier belongs to it.
     for index in tiers.indices {
       let name = tiers[index].name
-      let only = mentioned.count == 1
+      let only = Set(mentioned).count == 1
       tiers[index].bonus = bonuses[name] ?? (only ? bonuses.values.first : nil)
       tiers[index].alliance = alliances[name] ?? (only ? alliances.values.first : nil)
     }

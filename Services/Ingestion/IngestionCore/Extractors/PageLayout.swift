@@ -161,11 +161,11 @@ struct PageLayout: Sendable {
         index += 1
         continue
       }
-      // A hard-wrapped paragraph's next line starts in lower case after a line that does not
-      // end a sentence.
-      if case .paragraph(let previous)? = blocks.last?.content, index > 0,
-        !lines[index - 1].trimmingCharacters(in: .whitespaces).isEmpty,
-        let last = previous.last, !".:!?;".contains(last), line.first?.isLowercase == true
+      // A hard-wrapped paragraph goes on on the next line: after a line that does not end a
+      // sentence, when the next starts in lower case or the line was long enough to be wrapped.
+      let previousLine = index > 0 ? lines[index - 1].trimmingCharacters(in: .whitespaces) : ""
+      if case .paragraph(let previous)? = blocks.last?.content, !previousLine.isEmpty,
+        let last = previous.last, !".:!?;".contains(last), line.first?.isLowercase == true || previousLine.count >= 60
       {
         blocks[blocks.count - 1].content = .paragraph(previous + " " + line.collapsed)
         blocks[blocks.count - 1].line += " " + line.collapsed

@@ -143,6 +143,10 @@ public struct PartnerPageExtractor: Sendable {
     return others.count <= 3
   }
 
+  static func unique(_ codes: [String]) -> [String] {
+    codes.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+  }
+
   // MARK: Lines
 
   private func lineRows(_ text: String, isListItem: Bool, page: PageContext, blockIndex: Int) -> [Row] {
@@ -155,7 +159,19 @@ public struct PartnerPageExtractor: Sendable {
       let list = String(text[text.index(after: colon)...])
       let listed = PageContext.airlineMentions(in: list).map(\.airline.code)
       if let uses = Self.uses(in: lead), !listed.isEmpty, PageContext.airlineMentions(in: lead).isEmpty {
-        return Set(listed).map { Row(code: $0, earn: uses.earn, redeem: uses.redeem, confidence: 0.9, evidence: text) }
+        return Self.unique(listed).map { Row(code: $0, earn: uses.earn, redeem: uses.redeem, confidence: 0.9, evidence: text) }
+      }
+    }
+    // A paragraph that only lists airlines, after one saying what for ("Collect and spend
+    // Avios on these airlines:").
+    if !isListItem, let previous = blockIndex > 0 ? page.layout.blocks[blockIndex - 1].text : nil, previous.hasSuffix(":"),
+      page.layout.blocks[blockIndex - 1].section == page.layout.blocks[blockIndex].section, let uses = Self.uses(in: previous)
+    {
+      let otherWords = TextTokens.tokenize(text).enumerated().filter { index, token in
+        token.isWord && !mentions.contains { $0.tokens.contains(index) } && !["and", "or", "airlines", "airways"].contains(token.folded)
+      }
+      if otherWords.count <= 2 {
+        return Self.unique(codes).map { Row(code: $0, earn: uses.earn, redeem: uses.redeem, confidence: 0.85, evidence: text) }
       }
     }
     // A list item naming airlines, with its own uses ("Qatar Airways — earn only") or its
@@ -168,11 +184,11 @@ public struct PartnerPageExtractor: Sendable {
     }
     if let uses = Self.uses(in: text) {
       guard otherWords.count <= 5, isListItem || TableColumns.mentions(text, ["only", "and redeem", "and earn"]) else { return [] }
-      return Set(codes).map { Row(code: $0, earn: uses.earn, redeem: uses.redeem, confidence: 0.85, evidence: text) }
+      return Self.unique(codes).map { Row(code: $0, earn: uses.earn, redeem: uses.redeem, confidence: 0.85, evidence: text) }
     }
     guard isListItem, otherWords.count <= 2 else { return [] }
     let headings = [page.leadIn(ofBlockAt: blockIndex)].compactMap { $0 } + page.layout.headings(of: block).reversed()
     guard let uses = headings.lazy.compactMap(Self.uses(in:)).first else { return [] }
-    return Set(codes).map { Row(code: $0, earn: uses.earn, redeem: uses.redeem, confidence: 0.85, evidence: text) }
+    return Self.unique(codes).map { Row(code: $0, earn: uses.earn, redeem: uses.redeem, confidence: 0.85, evidence: text) }
   }
 }

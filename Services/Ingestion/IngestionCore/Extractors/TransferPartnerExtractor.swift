@@ -103,21 +103,25 @@ public struct TransferPartnerExtractor: Sendable {
     let tokens = TextTokens.tokenize(text)
     var minimum: Int?
     var increment: Int?
+    // "1,000-point increments", "a 1,000-mile minimum": the number joined to the word before.
+    func attached(before index: Int) -> TextToken? {
+      let before = tokens[..<index].suffix(3)
+      guard let number = before.first(where: \.isNumber) else { return nil }
+      let between = before.drop { !$0.isNumber }.dropFirst()
+      return between.allSatisfy({ $0.isSymbol(["-"]) || $0.isWord(["point", "points", "mile", "miles", "avios"]) }) ? number : nil
+    }
+    func following(_ index: Int, within: Int) -> TextToken? {
+      tokens[(index + 1)...].prefix(within).first(where: \.isNumber)
+    }
     for (index, token) in tokens.enumerated() where token.isWord {
       switch token.folded {
       case "minimum", "min", "least":
         if token.folded == "least", !TableColumns.mentions(text, ["transfer", "transfers", "convert"]) { continue }
-        if let number = tokens[(index + 1)...].prefix(5).first(where: \.isNumber), minimum == nil {
-          minimum = Int(number.amount)
-        } else if let number = tokens[..<index].suffix(3).last(where: \.isNumber), minimum == nil {
-          minimum = Int(number.amount)
-        }
+        guard minimum == nil, let number = attached(before: index) ?? following(index, within: 5) else { continue }
+        minimum = Int(number.amount)
       case "increments", "increment", "multiples", "multiple", "blocks", "block", "steps":
-        if let number = tokens[(index + 1)...].prefix(3).first(where: \.isNumber), increment == nil {
-          increment = Int(number.amount)
-        } else if let number = tokens[..<index].suffix(4).last(where: \.isNumber), increment == nil {
-          increment = Int(number.amount)
-        }
+        guard increment == nil, let number = attached(before: index) ?? following(index, within: 3) else { continue }
+        increment = Int(number.amount)
       default: continue
       }
     }

@@ -127,22 +127,21 @@ enum Vocabulary {
     cabinMatch(in: TextTokens.tokenize(text))?.cabin
   }
 
+  /// Cabin names as words, longest first.
+  private static let cabinWordLists: [(words: [String], cabin: Cabin)] =
+    cabinNames.map { (words: $0.0.split(separator: " ").map(String.init), cabin: $0.1) }.sorted { $0.words.count > $1.words.count }
+
   static func cabinMatch(in tokens: [TextToken]) -> (cabin: Cabin, tokens: Range<Int>)? {
-    let words = tokens.enumerated().filter { $0.element.kind == .word }
-    var best: (cabin: Cabin, tokens: Range<Int>, length: Int)?
-    for (name, cabin) in cabinNames {
-      let parts = name.split(separator: " ").map(String.init)
-      guard parts.count > (best?.length ?? 0) || best == nil else { continue }
-      for start in words.indices where start + parts.count <= words.count {
-        if (0..<parts.count).allSatisfy({ words[start + $0].element.folded == parts[$0] }) {
-          if best == nil || parts.count > best!.length {
-            best = (cabin, words[start].offset..<(words[start + parts.count - 1].offset + 1), parts.count)
-          }
-          break
-        }
+    let words = tokens.indices.filter { tokens[$0].kind == .word }
+    // The longest name wins; among equally long names, the first in the text.
+    for (parts, cabin) in cabinWordLists {
+      guard parts.count <= words.count else { continue }
+      for start in 0...(words.count - parts.count)
+      where (0..<parts.count).allSatisfy({ tokens[words[start + $0]].folded == parts[$0] }) {
+        return (cabin, words[start]..<(words[start + parts.count - 1] + 1))
       }
     }
-    return best.map { ($0.cabin, $0.tokens) }
+    return nil
   }
 
   /// Every cabin a phrase names, each name read once at its longest ("Premium Economy" is
