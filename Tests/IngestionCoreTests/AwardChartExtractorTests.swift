@@ -27,7 +27,7 @@ import Testing
     #expect(found.count == 10)
     #expect(found.allSatisfy { $0.program == "ba-executive-club" && $0.chart == "distance" && $0.operatedBy == "own" })
     #expect(found.contains { $0.minDistance == 651 && $0.maxDistance == 1150 && $0.cabin == .business && $0.points == 20250 })
-    #expect(found.contains { $0.minDistance == 7001 && $0.maxDistance == AwardChartExtractor.openDistanceMax && $0.cabin == .first })
+    #expect(found.contains { $0.minDistance == 7001 && $0.maxDistance == nil && $0.cabin == .first })
   }
 
   @Test func readsAZoneGridForACabin() {
@@ -69,4 +69,50 @@ import Testing
     #expect(found.contains { $0.originRegion == .europe && $0.destinationRegion == .europe && $0.points == 12500 })
     #expect(found.contains { $0.originRegion == .northAmerica && $0.destinationRegion == .oceania && $0.cabin == .business && $0.points == 80000 })
   }
+
+  @Test func readsRowsWhoseColumnSpacingWasLost() {
+    let text = """
+      Asia Miles award chart
+
+      Standard awards on flights operated by Cathay Pacific. Flights operated by other airlines are priced on the partner award
+      chart, published separately.
+
+      Distance band (miles flown) Economy Premium Economy Business First
+
+      Short: 1 - 750 7,500 12,500 17,500 Not offered
+
+      Long: 751 - 2,750 12,500 20,000 30,000 45,000
+
+      Ultra-long: 2,751 and above 38,000 58,000 88,000 125,000
+      """
+    let found = prices(text, title: "Asia Miles award chart")
+    #expect(found.count == 11)
+    #expect(found.allSatisfy { $0.operatedBy == "own" && $0.program == "cx-asia-miles" })
+    #expect(found.contains { $0.minDistance == 1 && $0.maxDistance == 750 && $0.cabin == .business && $0.points == 17500 })
+    #expect(found.contains { $0.minDistance == 2751 && $0.maxDistance == nil && $0.cabin == .first && $0.points == 125000 })
+  }
+
+  @Test func readsPairsBetweenRegionsAndAnOriginInTheHeader() {
+    let text = """
+      # Aeroplan reward chart
+
+      ## Partner flights between regions
+
+      | Between | Economy | Business |
+      | --- | --- | --- |
+      | North America and Europe | 60,000 | 110,000 |
+
+      ## Star Alliance partners
+
+      | From North America to | Economy | Business |
+      | --- | --- | --- |
+      | Japan | 55,000 | 88,000 |
+      """
+    let found = prices(text)
+    #expect(found.count == 4)
+    #expect(found.allSatisfy { $0.operatedBy == "partner" && $0.originRegion == .northAmerica })
+    #expect(found.contains { $0.destinationRegion == .europe && $0.cabin == .business && $0.points == 110000 })
+    #expect(found.contains { $0.destinationRegion == .northAsia && $0.cabin == .economy && $0.points == 55000 })
+  }
 }
+

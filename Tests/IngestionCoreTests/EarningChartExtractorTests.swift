@@ -153,4 +153,109 @@ import Testing
       """
     #expect(EarningChartExtractor().facts(in: ProcessedText(title: nil, text: text)).isEmpty)
   }
+
+  @Test func readsKeyValueCardsUnderCabinHeadings() {
+    let text = """
+      # Earn KrisFlyer miles on Lufthansa
+
+      Earn KrisFlyer miles on flights operated by Lufthansa.
+
+      ### Business
+
+      - Booking classes: J, C, D
+      - Miles earned: 125% of distance flown
+
+      - Booking classes: Z, P
+      - Miles earned: 100% of distance flown
+
+      ### Economy
+
+      - Booking classes: Y, B
+      - Miles earned: 100% of distance flown
+      """
+    let found = rates(text)
+    #expect(found.count == 3)
+    #expect(found.contains { $0.fareClasses == ["P", "Z"] && $0.cabin == .business && $0.accrualPercent == 100 && $0.carrier == "LH" })
+    #expect(found.contains { $0.fareClasses == ["B", "Y"] && $0.cabin == .economy && $0.carrierMatch == "operating" })
+  }
+
+  @Test func readsPairedColumnsAndRowsNamingTwoAirlines() {
+    let text = """
+      # SkyMiles: partner earning
+
+      |  | Business | Economy |
+      | --- | --- | --- |
+      | Booking codes (full fares) | J, C | Y, B |
+      | Miles (full fares) | 150% | 100% |
+      | Booking codes (discounted fares) | I, Z | M, K |
+      | Miles (discounted fares) | 125% | 50% |
+
+      ## Air France and KLM
+
+      | Airline | Cabin | Fare classes | Miles |
+      | --- | --- | --- | --- |
+      | Air France and KLM | Economy | Y, B | 100% |
+      """
+    let found = rates(text)
+    #expect(found.contains { $0.fareClasses == ["I", "Z"] && $0.cabin == .business && $0.accrualPercent == 125 })
+    #expect(found.contains { $0.fareClasses == ["K", "M"] && $0.cabin == .economy && $0.accrualPercent == 50 })
+    #expect(found.filter { $0.fareClasses == ["B", "Y"] && $0.accrualPercent == 100 }.map(\.carrier).sorted() == ["AF", "DL", "KL"])
+  }
+
+  @Test func appliesAMinimumOnlyToTheCabinsItNames() {
+    let text = """
+      # Mileage Plan: earning on Finnair
+
+      | Cabin | Fare classes | Base miles | Class-of-service bonus |
+      | Business | J/C/D | 100% | 50% |
+      | Economy | Y/B | 100% | — |
+
+      A minimum of 500 miles is awarded per flight in Business (fare classes J/C/D). Economy flights have no minimum.
+      """
+    let found = rates(text)
+    #expect(found.first { $0.cabin == .business }?.minimumMiles == 500)
+    #expect(found.first { $0.cabin == .business }?.cabinBonusPercent == 50)
+    #expect(found.first { $0.cabin == .economy }?.minimumMiles == nil)
+    #expect(found.first { $0.cabin == .economy }?.cabinBonusPercent == nil)
+  }
+
+  @Test func readsNumberTilesAndTiersSharingARate() {
+    let text = """
+      # Earn TrueBlue points
+
+      On flights marketed by JetBlue, you earn points for every dollar you spend.
+
+      3
+
+      points per dollar for TrueBlue members
+
+      6
+
+      points per dollar for Mosaic members
+
+      ## Tiers in a table
+
+      | Tier | Points per USD |
+      | --- | --- |
+      | Mosaic 1 and Mosaic 2 | 6 |
+      """
+    let facts = EarningChartExtractor().facts(in: ProcessedText(title: nil, text: text))
+    let revenue = facts.compactMap { fact -> RevenueRate? in
+      if case .revenueRate(let rate) = fact.body { return rate }
+      return nil
+    }
+    #expect(revenue.first?.rates == ["": 3, "Mosaic": 6])
+    #expect(revenue.first?.carriers == ["B6"])
+    #expect(revenue.last?.rates == ["Mosaic 1": 6, "Mosaic 2": 6])
+  }
+
+  @Test func leavesBankCardEarningAlone() {
+    let text = """
+      # Chase Ultimate Rewards
+
+      Earn 5 points per $1 on flights booked through Chase Travel and 3 points per $1 on other travel.
+      """
+    #expect(EarningChartExtractor().facts(in: ProcessedText(title: nil, text: text)).isEmpty)
+  }
 }
+

@@ -24,10 +24,10 @@ import Testing
       """
     let found = tiers(text)
     #expect(found.count == 4)
-    #expect(found.first == EliteTierFact(program: "aa-aadvantage", name: "Gold", rank: 1, qualification: ["Loyalty Points": 40000], bonusPercent: 40, allianceTier: "Oneworld Ruby"))
+    #expect(found.first == EliteTierFact(program: "aa-aadvantage", name: "Gold", rank: 1, qualification: ["Loyalty Points": 40000], bonusPercent: 40, allianceTier: "oneworld Ruby"))
     #expect(found.last?.name == "Executive Platinum")
     #expect(found.last?.rank == 4)
-    #expect(found.last?.allianceTier == "Oneworld Emerald")
+    #expect(found.last?.allianceTier == "oneworld Emerald")
   }
 
   @Test func readsPhrases() {
@@ -57,6 +57,54 @@ import Testing
       """
     let found = tiers(text)
     #expect(found.count == 3)
-    #expect(found[2] == EliteTierFact(program: "ba-executive-club", name: "Gold", rank: 3, qualification: ["Tier Points": 20000], allianceTier: "Oneworld Emerald"))
+    #expect(found[2] == EliteTierFact(program: "ba-executive-club", name: "Gold", rank: 3, qualification: ["Tier Points": 20000], allianceTier: "oneworld Emerald"))
+  }
+
+  @Test func readsTiersFromHeadingsAndSpellsOutAcronyms() {
+    let text = """
+      # Flying Blue levels
+
+      You move up by collecting Experience Points (XP) in your qualification period.
+
+      ## Silver
+
+      Silver status requires 100 XP. Silver members get SkyTeam Elite status.
+
+      ## Ultimate
+
+      Ultimate requires 900 XP. On top of Gold benefits, Ultimate members get SkyTeam Elite Plus status.
+
+      ## Lifetime status
+
+      At 2,000 XP you keep Ultimate for life.
+      """
+    let found = tiers(text)
+    #expect(found == [
+      EliteTierFact(program: "af-flying-blue", name: "Silver", rank: 1, qualification: ["Experience Points": 100], allianceTier: "SkyTeam Elite"),
+      EliteTierFact(program: "af-flying-blue", name: "Ultimate", rank: 2, qualification: ["Experience Points": 900], allianceTier: "SkyTeam Elite Plus"),
+    ])
+  }
+
+  @Test func readsDashedLinesAndLeavesOffersAndRatesOut() {
+    let text = """
+      # Mileage Plan elite status
+
+      Status is based on elite-qualifying miles (EQMs) flown in a calendar year.
+
+      - MVP: 20,000 EQMs, 50% bonus miles, oneworld Ruby
+      - MVP Gold 75K: 75,000 EQMs, 125% bonus miles, oneworld Emerald
+
+      | Status | Miles per dollar |
+      | --- | --- |
+      | MVP | 7 |
+
+      Apply for the card and earn 10,000 EQMs toward MVP Gold status.
+      """
+    let found = tiers(text)
+    #expect(found.map(\.name) == ["MVP", "MVP Gold 75K"])
+    #expect(found[0].qualification == ["Elite Qualifying Miles": 20000])
+    #expect(found[1].bonusPercent == 125)
+    #expect(found[1].allianceTier == "oneworld Emerald")
   }
 }
+

@@ -53,4 +53,23 @@ import Testing
     #expect(!found.contains { $0.airline == "AS" })
     #expect(found.count == 6)
   }
+
+  @Test func readsAParagraphListingAirlinesAfterItsIntroduction() {
+    let text = """
+      # Iberia Plus partner airlines
+
+      Collect and spend Avios with Iberia Plus on these airlines:
+
+      British Airways, American Airlines and Finnair.
+
+      - Codeshare flights with an American Airlines flight number that are operated by Iberia earn according to the American chart.
+      """
+    let found = partners(text)
+    #expect(found == [
+      Partner(program: "ib-iberia-plus", airline: "BA", earn: true, redeem: true),
+      Partner(program: "ib-iberia-plus", airline: "AA", earn: true, redeem: true),
+      Partner(program: "ib-iberia-plus", airline: "AY", earn: true, redeem: true),
+    ])
+  }
 }
+

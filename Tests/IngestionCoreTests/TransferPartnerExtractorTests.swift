@@ -81,4 +81,41 @@ import Testing
       """
     #expect(ratios(text).isEmpty)
   }
+
+  @Test func readsListsUnderATransferHeadingAndAmountColumns() {
+    let text = """
+      # Capital One Miles
+
+      Transfers are processed in 100-mile increments with a 1,000-mile minimum.
+
+      ## Transfer partners
+
+      - Air Canada Aeroplan — 1:1
+      - Emirates Skywards — 2:1.5
+
+      ## More partners
+
+      | Partner | Capital One miles | Partner miles |
+      | --- | --- | --- |
+      | Singapore Airlines KrisFlyer | 1,000 | 750 |
+      """
+    let found = ratios(text)
+    #expect(found.count == 3)
+    #expect(found.allSatisfy { $0.fromProgram == "capital-one-miles" && $0.minimum == 1000 && $0.increment == 100 })
+    #expect(found.contains { $0.toProgram == "ek-skywards" && $0.fromPoints == 4 && $0.toPoints == 3 })
+    #expect(found.contains { $0.toProgram == "sq-krisflyer" && $0.fromPoints == 4 && $0.toPoints == 3 })
+  }
+
+  @Test func readsTransfersInEitherDirection() {
+    let text = """
+      # Combine Avios
+
+      You can move Avios in either direction between any two of these programmes: the British Airways Club, Iberia Club and
+      Qatar Airways Privilege Club. Avios move at 1:1.
+      """
+    let found = ratios(text)
+    #expect(found.count == 6)
+    #expect(found.contains { $0.fromProgram == "qr-privilege-club" && $0.toProgram == "ib-iberia-plus" && $0.minimum == 1 })
+  }
 }
+

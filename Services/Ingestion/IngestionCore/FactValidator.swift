@@ -33,7 +33,8 @@ public struct FactValidation: Sendable, Equatable {
 /// in range, well-formed dates, and facts on one page that contradict each other.
 ///
 /// Ranges: accrual 0–1,000 %; award prices 1–10,000,000 points; tier ranks 1–20; transfer
-/// amounts 1–1,000,000; distance bands within 0–30,000 miles with the lower end first.
+/// amounts 1–1,000,000; distance bands within 0–30,000 miles with the lower end first (an
+/// open-ended band has only its lower end).
 public struct FactValidator: Sendable {
   public var confidenceThreshold: Double
 
@@ -136,14 +137,16 @@ public struct FactValidator: Sendable {
           reasons.append("A zone price needs both an origin and a destination region.")
         }
       case "distance":
-        if let low = price.minDistance, let high = price.maxDistance {
+        // An open-ended band ("7,001 and over") has no upper end.
+        if let low = price.minDistance {
+          let high = price.maxDistance ?? low
           if !(0...30_000).contains(low) || !(0...30_000).contains(high) {
-            reasons.append("The distance band \(low)–\(high) miles is outside 0–30,000.")
+            reasons.append("The distance band \(low)–\(price.maxDistance.map(String.init) ?? "") miles is outside 0–30,000.")
           } else if low > high {
             reasons.append("The distance band \(low)–\(high) miles starts above where it ends.")
           }
         } else {
-          reasons.append("A distance price needs both ends of its band.")
+          reasons.append("A distance price needs the lower end of its band.")
         }
       default:
         reasons.append("The chart kind \"\(price.chart)\" is neither \"zone\" nor \"distance\".")

@@ -45,18 +45,36 @@ public struct PageClassifier: Sendable {
     classify(PageLayout(text))
   }
 
+  /// The vocabulary as word sequences, by first word.
+  private static let patterns: [String: [(type: PageType, words: [String], weight: Double)]] = {
+    var result: [String: [(type: PageType, words: [String], weight: Double)]] = [:]
+    for (type, phrases) in vocabulary {
+      for (phrase, weight) in phrases {
+        let words = TextTokens.tokenize(phrase).map(\.folded)
+        guard let first = words.first else { continue }
+        result[first, default: []].append((type, words, weight))
+      }
+    }
+    return result
+  }()
+
   func classify(_ layout: PageLayout) -> Classification {
     var scores: [PageType: Double] = [:]
     func add(_ text: String, weight: Double) {
-      let folded = " " + TextTokens.tokenize(text).map(\.folded).joined(separator: " ") + " "
-      for (type, phrases) in Self.vocabulary {
-        for (phrase, value) in phrases {
-          let pattern = " " + TextTokens.tokenize(phrase).map(\.folded).joined(separator: " ") + " "
-          let count = folded.components(separatedBy: pattern).count - 1
-          // A phrase said many times is still one kind of evidence.
-          if count > 0 { scores[type, default: 0] += value * weight * min(Double(count), 3) }
+      let tokens = TextTokens.tokenize(text).map(\.folded)
+      var counts: [Int: (type: PageType, weight: Double, count: Int)] = [:]
+      var patternIDs: [String: Int] = [:]
+      for (index, token) in tokens.enumerated() {
+        for pattern in Self.patterns[token] ?? [] where index + pattern.words.count <= tokens.count {
+          guard Array(tokens[index..<(index + pattern.words.count)]) == pattern.words else { continue }
+          let key = "\(pattern.type.rawValue)|\(pattern.words.joined(separator: " "))"
+          let id = patternIDs[key] ?? patternIDs.count
+          patternIDs[key] = id
+          counts[id, default: (pattern.type, pattern.weight, 0)].count += 1
         }
       }
+      // A phrase said many times is still one kind of evidence.
+      for (_, entry) in counts { scores[entry.type, default: 0] += entry.weight * weight * min(Double(entry.count), 3) }
     }
     if let title = layout.title { add(title, weight: 3) }
     for block in layout.blocks {

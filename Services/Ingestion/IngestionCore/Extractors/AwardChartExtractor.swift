@@ -6,15 +6,12 @@ import GraphModel
 /// round.
 ///
 /// Distance bands are read at both ends ("651 – 1,150"); "up to 650" starts at 0; "7,001+",
-/// "over 7,000" and "7,001 and above" run to `openDistanceMax` (30,000 miles, beyond any
-/// flight), since a distance fact carries both ends. Whose flights a price covers comes from
+/// "over 7,000" and "7,001 and above" are open-ended: they have a lower end and no upper
+/// one. Whose flights a price covers comes from
 /// the section's wording: "partner awards" → partner, "any airline" or "… and partners" →
 /// any, "our own flights" or the program's airline → own; a chart that says nothing is the
 /// program's own, at lower confidence.
 public struct AwardChartExtractor: Sendable {
-  /// The upper end given to an open-ended distance band.
-  public static let openDistanceMax = 30_000
-
   public init() {}
 
   public func facts(in text: ProcessedText) -> [ExtractedFact] {
@@ -36,11 +33,12 @@ public struct AwardChartExtractor: Sendable {
   enum RowKey: Equatable {
     case zone(origin: Region, destination: Region)
     case destination(Region)
-    case distance(min: Int, max: Int, open: Bool)
+    /// A band of miles flown; no upper end when open-ended.
+    case distance(min: Int, max: Int?)
   }
 
   /// A distance band: "0–650", "651 - 1,150 miles", "up to 650", "5,001+", "over 7,000".
-  static func distanceBand(_ text: String) -> (min: Int, max: Int, open: Bool)? {
+  static func distanceBand(_ text: String) -> (min: Int, max: Int?)? {
     let tokens = TextTokens.tokenize(text)
     let numbers = tokens.enumerated().filter { $0.element.isNumber }
     let folded = tokens.filter(\.isWord).map(\.folded)
@@ -53,7 +51,7 @@ public struct AwardChartExtractor: Sendable {
       let low = Int(first.element.amount)
       let high = Int(second.element.amount)
       guard low <= high else { return nil }
-      return (low, high, false)
+      return (low, high)
     }
     guard numbers.count == 1 else { return nil }
     let value = Int(numbers[0].element.amount)
@@ -63,27 +61,27 @@ public struct AwardChartExtractor: Sendable {
     if after.first == "+" || after.contains("above") || after.contains("over") || after.contains("more") || after.contains("beyond")
       || (after.contains("plus") && !after.contains("economy"))
     {
-      return (value, openDistanceMax, true)
+      return (value, nil)
     }
     if before.contains("over") || before.contains("above") || before.contains("beyond") || before.contains(">")
       || (before.contains("than") && before.contains("more"))
     {
-      return (value + 1, openDistanceMax, true)
+      return (value + 1, nil)
     }
     if before.contains("under") || (before.contains("than") && before.contains("less")) || before.contains("<") {
-      return (0, value - 1, false)
+      return (0, value - 1)
     }
     if (before.contains("up") && before.contains("to")) || before.contains("≤") || after.contains("less") || after.contains("under")
       || after.contains("fewer")
     {
-      return (0, value, false)
+      return (0, value)
     }
     return nil
   }
 
   /// Two regions joined as a pair ("North America – Europe", "Europe to Asia", "between X
   /// and Y", "within Europe"), or one region.
-  static func regionLabel(_ text: String) -> (origin: Region?, destination: Region)? {
+  static func regionLabel(_ text: String, pairs: Bool = false) -> (origin: Region?, destination: Region)? {
     let tokens = TextTokens.tokenize(text)
     let matches = Vocabulary.regionMatches(in: tokens)
     guard let first = matches.first else { return nil }
@@ -95,7 +93,7 @@ public struct AwardChartExtractor: Sendable {
       let between = tokens[first.tokens.upperBound..<second.tokens.lowerBound]
       let joined =
         between.contains { $0.isSymbol(["-", "–", "—", "→", "↔", "⇄", ">", "<", "/"]) || $0.isWord(["to", "x"]) }
-        || (between.contains { $0.isWord(["and"]) } && TableColumns.mentions(text, ["between"]))
+        || (between.contains { $0.isWord(["and"]) } && (pairs || TableColumns.mentions(text, ["between"])))
       if joined { return (first.value, second.value) }
       if Set(matches.map(\.value)).count == 1 { return (nil, first.value) }
       return nil
@@ -115,7 +113,20 @@ public struct AwardChartExtractor: Sendable {
 
   // MARK: Whose flights
 
+  /// Whose flights a text says a chart prices, sentence by sentence; sentences that point to
+  /// another chart ("… are priced on the partner award chart, published separately") say
+  /// nothing about this one.
   static func operatedBy(_ text: String, program: LoyaltyProgram) -> String? {
+    for sentence in Vocabulary.sentences(text) {
+      if TableColumns.mentions(sentence, ["separately", "separate", "see the", "another chart", "other chart", "other charts", "published"]) {
+        continue
+      }
+      if let stated = sentenceOperatedBy(sentence, program: program) { return stated }
+    }
+    return nil
+  }
+
+  private static func sentenceOperatedBy(_ text: String, program: LoyaltyProgram) -> String? {
     if TableColumns.mentions(
       text,
       [
@@ -221,12 +232,15 @@ public struct AwardChartExtractor: Sendable {
     var cabinCounts: [Cabin: Int] = [:]
     for (_, cabin) in cabins { cabinCounts[cabin, default: 0] += 1 }
     let origin = context.origin(corner: labelColumns.first.map(headerCell))
+    // "Between" in the label's header or the chart's heading: "X and Y" is a pair of regions.
+    let pairs = labelColumns.contains { TableColumns.mentions(headerCell($0), ["between", "route", "routes"]) }
+      || context.texts.prefix(2).contains { TableColumns.mentions($0, ["between"]) }
     var facts: [ExtractedFact] = []
     for (offset, row) in table.bodyRows.enumerated() {
       let line = table.lines[min(table.headerRows + offset, table.lines.count - 1)]
       var key: RowKey?
       if let distanceColumn, let band = Self.distanceBand(table.cell(row, distanceColumn)) {
-        key = .distance(min: band.min, max: band.max, open: band.open)
+        key = .distance(min: band.min, max: band.max)
       } else if let fromColumn, let toColumn, let from = Vocabulary.region(in: table.cell(row, fromColumn)),
         let to = Vocabulary.region(in: table.cell(row, toColumn))
       {
@@ -235,10 +249,10 @@ public struct AwardChartExtractor: Sendable {
         for column in labelColumns {
           let cell = table.cell(row, column)
           if let band = Self.distanceBand(cell) {
-            key = .distance(min: band.min, max: band.max, open: band.open)
+            key = .distance(min: band.min, max: band.max)
             break
           }
-          if let label = Self.regionLabel(cell) {
+          if let label = Self.regionLabel(cell, pairs: pairs) {
             if let from = label.origin {
               key = .zone(origin: from, destination: label.destination)
             } else if let origin {
@@ -262,11 +276,9 @@ public struct AwardChartExtractor: Sendable {
         case .destination(let to):
           // No origin anywhere: the destination alone is half a zone price.
           facts.append(context.fact(chart: "zone", origin: nil, destination: to, cabin: cabin, points: points, confidence: confidence - 0.4, evidence: line))
-        case .distance(let low, let high, let open):
+        case .distance(let low, let high):
           facts.append(
-            context.fact(
-              chart: "distance", minDistance: low, maxDistance: high, cabin: cabin, points: points,
-              confidence: open ? confidence - 0.05 : confidence, evidence: line))
+            context.fact(chart: "distance", minDistance: low, maxDistance: high, cabin: cabin, points: points, confidence: confidence, evidence: line))
         }
       }
     }
@@ -280,10 +292,29 @@ private struct AwardContext {
   let page: PageContext
   let blockIndex: Int
   let program: LoyaltyProgram
+  /// The caption, then the headings innermost first, then the title.
+  let texts: [String]
+  /// Whose flights the chart prices, and whether the page said so.
+  let operatedBy: (String, Bool)
+  let effectiveDate: String?
 
-  var block: PageLayout.Block { page.layout.blocks[blockIndex] }
-
-  var texts: [String] { page.caption(ofBlockAt: blockIndex) + page.headingTexts(for: block) }
+  init(page: PageContext, blockIndex: Int, program: LoyaltyProgram) {
+    self.page = page
+    self.blockIndex = blockIndex
+    self.program = program
+    let block = page.layout.blocks[blockIndex]
+    texts = page.caption(ofBlockAt: blockIndex) + page.headingTexts(for: block)
+    if let stated = page.scoped(for: block, blockIndex: blockIndex, { candidate -> String? in
+      candidate.text.flatMap { AwardChartExtractor.operatedBy($0, program: program) }
+    }) {
+      operatedBy = (stated, true)
+    } else if let stated = page.caption(ofBlockAt: blockIndex).lazy.compactMap({ AwardChartExtractor.operatedBy($0, program: program) }).first {
+      operatedBy = (stated, true)
+    } else {
+      operatedBy = ("own", false)
+    }
+    effectiveDate = page.effectiveDate(for: block, at: blockIndex)
+  }
 
   /// The cabin the caption or nearest heading names, and whether one did.
   var cabin: (Cabin, Bool)? {
@@ -301,18 +332,6 @@ private struct AwardContext {
     return nil
   }
 
-  var operatedBy: (String, Bool) {
-    if let stated = page.scoped(for: block, blockIndex: blockIndex, { candidate -> String? in
-      candidate.text.flatMap { AwardChartExtractor.operatedBy($0, program: program) }
-    }) {
-      return (stated, true)
-    }
-    for text in page.caption(ofBlockAt: blockIndex) {
-      if let stated = AwardChartExtractor.operatedBy(text, program: program) { return (stated, true) }
-    }
-    return ("own", false)
-  }
-
   func fact(
     chart: String, origin: Region? = nil, destination: Region? = nil, minDistance: Int? = nil, maxDistance: Int? = nil, cabin: Cabin,
     points: Int, confidence: Double, evidence: String
@@ -322,8 +341,7 @@ private struct AwardContext {
     if !stated { confidence -= 0.05 }
     let price = AwardPrice(
       program: program.id, chart: chart, originRegion: origin, destinationRegion: destination, minDistance: minDistance,
-      maxDistance: maxDistance, cabin: cabin, points: points, operatedBy: operatedBy,
-      effectiveDate: page.effectiveDate(for: block, at: blockIndex))
+      maxDistance: maxDistance, cabin: cabin, points: points, operatedBy: operatedBy, effectiveDate: effectiveDate)
     return ExtractedFact(.awardPrice(price), confidence: max(0, min(1, confidence)), evidence: evidence)
   }
 }

@@ -27,7 +27,8 @@ public struct EarningChartExtractor: Sendable {
       case .heading: break
       }
     }
-    facts += RevenueRateReader().facts(in: page, program: program)
+    // Banks' "points per $1" are card earning, not flights'.
+    if program.kind == .airline { facts += RevenueRateReader().facts(in: page, program: program) }
     return facts
   }
 
@@ -50,9 +51,10 @@ public struct EarningChartExtractor: Sendable {
   static let airlineHeaders = ["airline", "carrier", "operated by", "operating carrier", "partner", "marketing carrier"]
 
   private struct Columns {
-    var fareClass: Int?
+    /// Fare class columns with the percentage column each is read with; a table can hold
+    /// several pairs ("full fares" and "discounted fares").
+    var pairs: [(fareClass: Int?, accrual: Int)]
     var cabin: Int?
-    var accrual: Int
     var cabinBonus: Int?
     var minimum: Int?
     var airline: Int?
@@ -101,45 +103,63 @@ public struct EarningChartExtractor: Sendable {
           || (TableColumns.mentions(headerCell(column), ["%", "percent"]) && Vocabulary.number(in: cell) != nil)
       }
     }
-    var headerMatched = true
-    // The fare class column: named so and holding codes, else the column most like codes.
-    var fareClass = (0..<width).first { TableColumns.mentions(headerCell($0), Self.fareClassHeaders) && labelShare[$0] >= 0.5 && codeShare[$0] > 0 }
-    if fareClass == nil, let best = (0..<width).max(by: { codeShare[$0] < codeShare[$1] }), codeShare[best] >= 0.6 {
-      fareClass = best
-      headerMatched = !header.isEmpty && TableColumns.mentions(headerCell(best), Self.fareClassHeaders)
+    var headerMatched = !header.isEmpty
+    // Fare class columns: named so and holding codes, else the column most like codes.
+    var fareClasses = (0..<width).filter {
+      TableColumns.mentions(headerCell($0), Self.fareClassHeaders) && labelShare[$0] >= 0.5 && codeShare[$0] > 0
+    }
+    if fareClasses.isEmpty, let best = (0..<width).max(by: { codeShare[$0] < codeShare[$1] }), codeShare[best] >= 0.6 {
+      fareClasses = [best]
+      headerMatched = headerMatched && TableColumns.mentions(headerCell(best), Self.fareClassHeaders)
     }
     var cabin = (0..<width).first {
-      $0 != fareClass && TableColumns.mentions(headerCell($0), Self.cabinHeaders) && cabinShare[$0] >= 0.5
+      !fareClasses.contains($0) && TableColumns.mentions(headerCell($0), Self.cabinHeaders) && cabinShare[$0] >= 0.5
     }
-    if cabin == nil, let best = (0..<width).filter({ $0 != fareClass }).max(by: { cabinShare[$0] < cabinShare[$1] }), cabinShare[best] >= 0.6 {
+    if cabin == nil, let best = (0..<width).filter({ !fareClasses.contains($0) }).max(by: { cabinShare[$0] < cabinShare[$1] }),
+      cabinShare[best] >= 0.6
+    {
       cabin = best
     }
-    if fareClass == nil, cabin == nil {
+    if fareClasses.isEmpty, cabin == nil {
       // Labels mixing cabin and codes: "Business (J, C, D)".
-      if let best = (0..<width).max(by: { labelShare[$0] < labelShare[$1] }), labelShare[best] >= 0.6 { fareClass = best }
+      if let best = (0..<width).max(by: { labelShare[$0] < labelShare[$1] }), labelShare[best] >= 0.6 { fareClasses = [best] }
     }
-    guard fareClass != nil || cabin != nil else { return nil }
-    let used = Set([fareClass, cabin].compactMap { $0 })
+    guard !fareClasses.isEmpty || cabin != nil else { return nil }
+    let used = Set(fareClasses + [cabin].compactMap { $0 })
     let accrualCandidates = (0..<width).filter { column in
       !used.contains(column) && percentShare[column] >= 0.5 && !TableColumns.mentions(headerCell(column), Self.notAccrualHeaders)
     }
     let named = accrualCandidates.filter { TableColumns.mentions(headerCell($0), Self.accrualHeaders) }
-    guard let accrual = named.first ?? accrualCandidates.first else { return nil }
-    if named.isEmpty, !header.isEmpty { headerMatched = false }
+    var pairs: [(fareClass: Int?, accrual: Int)] = []
+    var ambiguous = false
+    if fareClasses.count >= 2 {
+      // Each fare class column with the percentages to its right, before the next one.
+      for (position, column) in fareClasses.enumerated() {
+        let limit = position + 1 < fareClasses.count ? fareClasses[position + 1] : width
+        guard let accrual = accrualCandidates.first(where: { $0 > column && $0 < limit }) else { continue }
+        pairs.append((column, accrual))
+      }
+    } else if let accrual = named.first ?? accrualCandidates.first {
+      pairs = [(fareClasses.first, accrual)]
+      ambiguous = (named.isEmpty ? accrualCandidates : named).count > 1
+    }
+    guard !pairs.isEmpty else { return nil }
+    if named.isEmpty { headerMatched = false }
+    let accruals = Set(pairs.map(\.accrual))
     let cabinBonus = (0..<width).first {
-      !used.contains($0) && $0 != accrual && TableColumns.mentions(headerCell($0), ["bonus"]) && percentShare[$0] >= 0.5
+      !used.contains($0) && !accruals.contains($0) && TableColumns.mentions(headerCell($0), ["bonus"]) && percentShare[$0] >= 0.5
     }
     let minimum = (0..<width).first {
-      !used.contains($0) && $0 != accrual && TableColumns.mentions(headerCell($0), ["minimum", "min"])
+      !used.contains($0) && !accruals.contains($0) && TableColumns.mentions(headerCell($0), ["minimum", "min"])
     }
     let airline = (0..<width).first { column in
-      !used.contains(column) && column != accrual
+      !used.contains(column) && !accruals.contains(column)
         && (TableColumns.mentions(headerCell(column), Self.airlineHeaders)
-          || TableColumns.share(table, column: column) { AirlineDirectory.airline(named: $0) != nil } >= 0.8)
+          || TableColumns.share(table, column: column) { !AirlineDirectory.mentions(in: $0).isEmpty } >= 0.8)
     }
     return Columns(
-      fareClass: fareClass, cabin: cabin, accrual: accrual, cabinBonus: cabinBonus, minimum: minimum, airline: airline,
-      headerMatched: headerMatched && !header.isEmpty, ambiguous: (named.isEmpty ? accrualCandidates : named).count > 1)
+      pairs: pairs, cabin: cabin, cabinBonus: cabinBonus, minimum: minimum, airline: airline, headerMatched: headerMatched,
+      ambiguous: ambiguous)
   }
 
   private func tableFacts(_ raw: LayoutTable, blockIndex: Int, page: PageContext, program: LoyaltyProgram) -> [ExtractedFact] {
@@ -154,8 +174,8 @@ public struct EarningChartExtractor: Sendable {
       if let columns = columns(of: transposed) { oriented = (transposed, columns) }
     }
     guard let (table, columns) = oriented else { return [] }
-    let block = page.layout.blocks[blockIndex]
     let context = SectionFacts(page: page, blockIndex: blockIndex, program: program)
+    let tableCarrier = context.carrier
     var facts: [ExtractedFact] = []
     var currentCabin: Cabin?
     var labelCabin: Cabin?
@@ -167,55 +187,61 @@ public struct EarningChartExtractor: Sendable {
         if let airline = AirlineDirectory.airline(named: label) { labelCarrier = airline.code }
         continue
       }
-      let accrualCell = table.cell(row, columns.accrual)
-      guard !Vocabulary.isNoValue(accrualCell) else { continue }
-      guard let accrual = Vocabulary.percent(in: accrualCell, bare: true) else { continue }
-      var codes: [String] = []
-      var cabin: Cabin?
-      var confidence = columns.headerMatched ? 0.95 : 0.9
-      if let column = columns.fareClass {
-        let cell = table.cell(row, column)
-        guard let parsed = Self.codesAndCabin(cell) else { continue }
-        codes = parsed.codes
-        cabin = parsed.cabin
-      }
+      var rowCabin: Cabin?
       if let column = columns.cabin {
         let cell = table.cell(row, column)
         if let named = Vocabulary.cabin(in: cell) {
-          cabin = named
+          rowCabin = named
           currentCabin = named
         } else if cell.isEmpty {
           // A cell spanning rows is written once.
-          cabin = cabin ?? currentCabin
+          rowCabin = currentCabin
         }
       }
-      if cabin == nil { cabin = labelCabin ?? context.headingCabin }
-      if cabin == nil, let usual = Vocabulary.usualCabin(ofCodes: codes) {
-        cabin = usual
-        confidence -= 0.1
-      }
-      guard let cabin else { continue }
-      var carrier = labelCarrier
+      // The row's airlines: its column ("Air France and KLM" is two), a label row, else the table's.
+      var carriers = labelCarrier.map { [$0] } ?? []
       if let column = columns.airline {
         let cell = table.cell(row, column)
         if !cell.isEmpty {
-          guard let airline = AirlineDirectory.airline(named: cell) else { continue }
-          carrier = airline.code
+          var codes: [String] = []
+          for airline in AirlineDirectory.mentions(in: cell) where !codes.contains(airline.code) { codes.append(airline.code) }
+          guard !codes.isEmpty else { continue }
+          carriers = codes
         }
       }
-      let tableCarrier = context.carrier
-      if carrier == nil { confidence -= tableCarrier.guessPenalty }
+      let carrierGuessed = carriers.isEmpty
+      if carriers.isEmpty { carriers = [tableCarrier.code] }
       let minimum = columns.minimum.flatMap { Vocabulary.number(in: table.cell(row, $0)) }.map { Int($0) }
       let bonus = columns.cabinBonus.flatMap { Vocabulary.percent(in: table.cell(row, $0), bare: true) }
-      if columns.ambiguous { confidence -= 0.15 }
-      confidence -= 1 - page.programConfidence
-      let rate = EarningRate(
-        program: program.id, carrier: carrier ?? tableCarrier.code, fareClasses: codes, cabin: cabin, accrualPercent: accrual,
-        cabinBonusPercent: bonus, minimumMiles: minimum ?? context.minimumMiles(cabin: cabin, codes: codes),
-        carrierMatch: context.carrierMatch, effectiveDate: context.effectiveDate)
-      facts.append(ExtractedFact(.earningRate(rate), confidence: max(0, min(1, confidence)), evidence: line))
+      for pair in columns.pairs {
+        let accrualCell = table.cell(row, pair.accrual)
+        guard !Vocabulary.isNoValue(accrualCell), let accrual = Vocabulary.percent(in: accrualCell, bare: true) else { continue }
+        var codes: [String] = []
+        var cabin = rowCabin
+        var confidence = columns.headerMatched ? 0.95 : 0.9
+        if let column = pair.fareClass {
+          guard let parsed = Self.codesAndCabin(table.cell(row, column)) else { continue }
+          codes = parsed.codes
+          cabin = cabin ?? parsed.cabin
+        }
+        if cabin == nil { cabin = labelCabin ?? context.headingCabin }
+        if cabin == nil, let usual = Vocabulary.usualCabin(ofCodes: codes) {
+          cabin = usual
+          confidence -= 0.1
+        }
+        guard let cabin else { continue }
+        if carrierGuessed { confidence -= tableCarrier.guessPenalty }
+        if columns.ambiguous { confidence -= 0.15 }
+        confidence -= 1 - page.programConfidence
+        for carrier in carriers {
+          let rate = EarningRate(
+            program: program.id, carrier: carrier, fareClasses: codes, cabin: cabin, accrualPercent: accrual,
+            cabinBonusPercent: bonus, minimumMiles: minimum ?? context.minimumMiles(cabin: cabin, codes: codes),
+            carrierMatch: context.carrierMatch, effectiveDate: context.effectiveDate)
+          facts.append(ExtractedFact(.earningRate(rate), confidence: max(0, min(1, confidence)), evidence: line))
+        }
+      }
     }
-    _ = block
     return facts
   }
 

@@ -6,7 +6,7 @@ import Foundation
 /// Ranks follow the tiers' order from the lowest (1), the base membership left out.
 /// Qualification metrics keep the page's name in title case ("Loyalty Points", "Tier
 /// Points"; acronyms such as "PQP" and "XP" as written); alliance tiers are written
-/// "Oneworld Ruby", "Star Alliance Gold", "SkyTeam Elite Plus".
+/// "oneworld Ruby", "Star Alliance Gold", "SkyTeam Elite Plus".
 public struct EliteTierExtractor: Sendable {
   public init() {}
 
@@ -31,7 +31,7 @@ public struct EliteTierExtractor: Sendable {
       case .table(let table):
         tiers += tableTiers(table, page: page, blockIndex: index)
       case .paragraph(let text), .listItem(let text):
-        tiers += phraseTiers(text)
+        tiers += phraseTiers(text, sectionName: sectionTierName(of: block, page: page), acronyms: page.acronyms)
       case .heading: continue
       }
     }
@@ -49,7 +49,9 @@ public struct EliteTierExtractor: Sendable {
         merged.append(tier)
       }
     }
-    merged.removeAll { $0.qualification.isEmpty && $0.bonus == nil && $0.alliance == nil }
+    // A tier is one the page gives a threshold; what is said of others ("Gold members also
+    // enjoy …") only adds to them.
+    merged.removeAll { $0.qualification.isEmpty }
     // The lowest tier first: by the first metric they share, else as listed.
     let metrics = merged.first?.qualification.keys.sorted() ?? []
     if let metric = metrics.first(where: { metric in merged.allSatisfy { $0.qualification[metric] != nil } }) {
@@ -82,8 +84,8 @@ public struct EliteTierExtractor: Sendable {
   static func allianceTier(in text: String) -> String? {
     let folded = " " + TextTokens.tokenize(text).filter(\.isWord).map(\.folded).joined(separator: " ") + " "
     let forms: [(String, String)] = [
-      (" oneworld emerald ", "Oneworld Emerald"), (" oneworld sapphire ", "Oneworld Sapphire"), (" oneworld ruby ", "Oneworld Ruby"),
-      (" one world emerald ", "Oneworld Emerald"), (" one world sapphire ", "Oneworld Sapphire"), (" one world ruby ", "Oneworld Ruby"),
+      (" oneworld emerald ", "oneworld Emerald"), (" oneworld sapphire ", "oneworld Sapphire"), (" oneworld ruby ", "oneworld Ruby"),
+      (" one world emerald ", "oneworld Emerald"), (" one world sapphire ", "oneworld Sapphire"), (" one world ruby ", "oneworld Ruby"),
       (" star alliance gold ", "Star Alliance Gold"), (" star alliance silver ", "Star Alliance Silver"),
       (" star gold ", "Star Alliance Gold"), (" star silver ", "Star Alliance Silver"),
       (" skyteam elite plus ", "SkyTeam Elite Plus"), (" skyteam elite ", "SkyTeam Elite"), (" sky team elite plus ", "SkyTeam Elite Plus"),
@@ -120,10 +122,12 @@ public struct EliteTierExtractor: Sendable {
   ]
 
   /// "40,000 Loyalty Points or 60 qualifying flights" → ["Loyalty Points": 40000,
-  /// "Qualifying Flights": 60]. Metrics named before the number count too ("PQP: 5,000").
-  static func qualifications(in text: String, defaultMetric: String? = nil) -> [String: Double] {
+  /// "Qualifying Flights": 60]. Metrics named before the number count too ("PQP: 5,000");
+  /// acronyms the page spells out elsewhere are written in full ("XP" → "Experience Points").
+  static func qualifications(in text: String, acronyms: [String: String]) -> [String: Double] {
     let tokens = TextTokens.tokenize(text)
     var result: [String: Double] = [:]
+    let units: Set<String> = ["points", "point", "credits", "credit", "flights", "flight", "segments", "segment", "miles", "dollars", "sectors"]
     for (index, token) in tokens.enumerated() where token.isNumber {
       if index + 1 < tokens.count, tokens[index + 1].isSymbol(["%"]) { continue }
       var words: [String] = []
@@ -135,25 +139,27 @@ public struct EliteTierExtractor: Sendable {
         probe += 1
       }
       var metric: String?
-      let units: Set<String> = ["points", "point", "credits", "credit", "flights", "flight", "segments", "segment", "miles", "dollars", "sectors", "xp"]
-      if !words.isEmpty, words.contains(where: { units.contains(TextTokens.fold($0)) }) || Self.isAcronym(words[0]) {
+      if let first = words.first, isAcronym(first) || isAcronym(String(first.dropLast())) && first.hasSuffix("s") {
+        metric = first
+      } else if !words.isEmpty, words.contains(where: { units.contains(TextTokens.fold($0)) }) {
         metric = metricName(words)
-      } else if index > 0 {
+      } else if words.isEmpty, index > 0 {
         // "PQP: 5,000", "MQD $5,000"
         let before = tokens[..<index].reversed().drop { $0.isSymbol([":", "$", "-", "–", "€", "£"]) }
-        if let word = before.first, word.isWord, word.text.count <= 4, word.text == word.text.uppercased() {
-          metric = word.text
-        }
+        if let word = before.first, word.isWord, isAcronym(word.text) { metric = word.text }
       }
-      if metric == nil, words.isEmpty, let defaultMetric { metric = defaultMetric }
       guard let metric else { continue }
-      if index > 0, tokens[index - 1].isSymbol(["$", "€", "£"]), words.isEmpty, metric == defaultMetric {
-        result[metric] = token.amount
-        continue
-      }
-      result[metric] = token.amount
+      result[fullMetricName(metric, acronyms: acronyms)] = token.amount
     }
     return result
+  }
+
+  /// An acronym spelled out where the page defines it ("Experience Points (XP)"); plurals of
+  /// acronyms made singular ("MQDs" → "MQD").
+  static func fullMetricName(_ metric: String, acronyms: [String: String]) -> String {
+    var key = metric
+    if key.hasSuffix("s"), isAcronym(String(key.dropLast())) { key = String(key.dropLast()) }
+    return acronyms[key] ?? key
   }
 
   static func isAcronym(_ word: String) -> Bool {
@@ -190,20 +196,26 @@ public struct EliteTierExtractor: Sendable {
       let qualificationColumns = header.indices.filter { column in
         column != tierColumn && column != bonusColumn && column != allianceColumn
           && TableColumns.share(table, column: column) { !Vocabulary.numbers(in: $0).isEmpty } >= 0.5
-          && !TableColumns.mentions(header[column], ["benefit", "benefits", "lounge", "bags", "baggage", "upgrades", "seat", "validity"])
+          && !TableColumns.mentions(
+            header[column], ["benefit", "benefits", "lounge", "bags", "baggage", "upgrades", "seat", "validity", "per", "earn", "earned", "bonus"])
       }
       guard !qualificationColumns.isEmpty || bonusColumn != nil else { continue }
       let headerNamed = TableColumns.mentions(header[tierColumn], Self.tierHeaders)
       var tiers: [Tier] = []
       for (offset, row) in table.bodyRows.enumerated() {
-        let name = Self.tierName(table.cell(row, tierColumn))
+        let name = Self.tierName(Self.withoutProgramNames(table.cell(row, tierColumn)))
         guard !name.isEmpty, !Self.baseTierNames.contains(TextTokens.fold(name)) else { continue }
         var qualification: [String: Double] = [:]
         for column in qualificationColumns {
           let cell = table.cell(row, column)
           guard !Vocabulary.isNoValue(cell) else { continue }
-          let metric = Self.headerMetric(header[column])
-          for (key, value) in Self.qualifications(in: cell, defaultMetric: metric) { qualification[key] = value }
+          // The column's metric when its header names one ("Loyalty Points required"),
+          // else the metrics the cell names ("300 Tier Points or 50 flights").
+          if let metric = Self.headerMetric(header[column]), let value = Vocabulary.numbers(in: cell).first {
+            qualification[Self.fullMetricName(metric, acronyms: page.acronyms)] = value
+          } else {
+            for (key, value) in Self.qualifications(in: cell, acronyms: page.acronyms) { qualification[key] = value }
+          }
         }
         // A tier reached with nothing ("Join for free", 0) is the base membership.
         if !qualificationColumns.isEmpty, qualification.isEmpty || qualification.values.allSatisfy({ $0 == 0 }) {
@@ -236,7 +248,8 @@ public struct EliteTierExtractor: Sendable {
       }
       words.append(token.text)
     }
-    guard !words.isEmpty else { return nil }
+    let units: Set<String> = ["points", "point", "credits", "credit", "dollars", "miles", "flights", "segments", "sectors", "xp"]
+    guard let first = words.first, words.contains(where: { units.contains(TextTokens.fold($0)) }) || isAcronym(first) else { return nil }
     return metricName(words)
   }
 
@@ -254,38 +267,125 @@ public struct EliteTierExtractor: Sendable {
 
   // MARK: Phrases
 
-  /// "Gold status requires 40,000 Loyalty Points", "To reach Silver, earn 300 Tier Points",
-  /// "Platinum: 75,000 Loyalty Points and a 100% bonus".
-  private func phraseTiers(_ text: String) -> [Tier] {
-    guard !TableColumns.isPromotional(text) || TableColumns.mentions(text, ["status", "tier", "qualify"]) else { return [] }
-    let tokens = TextTokens.tokenize(text)
-    // The tier: capitalised tier words.
-    var nameTokens: [TextToken] = []
-    var start: Int?
-    for (index, token) in tokens.enumerated() {
-      let isTierWord = token.isWord && Self.tierWords.contains(token.folded) && (token.text.first?.isUppercase ?? false)
-      let continues = token.isWord && (token.text.first?.isUppercase ?? false) || token.isNumber && token.thousands
-      if isTierWord || (start != nil && continues && index == (start! + nameTokens.count)) {
-        if start == nil { start = index }
-        if index == start! + nameTokens.count { nameTokens.append(token) }
-      } else if start != nil {
-        break
+  /// A section heading that names one tier ("## Silver", "## AAdvantage Gold®"), without the
+  /// program's brand.
+  private func sectionTierName(of block: PageLayout.Block, page: PageContext) -> String? {
+    guard let heading = page.layout.headings(of: block).last else { return nil }
+    let name = Self.tierName(Self.withoutProgramNames(heading))
+    let words = name.split(separator: " ")
+    guard (1...3).contains(words.count), words.allSatisfy({ $0.first?.isUppercase == true || $0.first?.isNumber == true }) else { return nil }
+    return name
+  }
+
+  /// A name with the programs' brands and trademark signs taken out.
+  static func withoutProgramNames(_ text: String) -> String {
+    var result = text.filter { !"®™℠©".contains($0) }
+    let tokens = TextTokens.tokenize(result)
+    for match in ProgramDirectory.index.matches(in: tokens).reversed() { result.removeSubrange(match.range) }
+    return result.collapsed
+  }
+
+  private static let qualifyingWords = [
+    "requires", "require", "required", "reach", "reached", "reaching", "qualify", "qualifies", "achieve", "achieved", "need",
+    "needs", "needed", "threshold", "attain", "unlock", "unlocked",
+  ]
+
+  /// The tier names in a sentence: capitalised runs holding a tier word (not an alliance's
+  /// status, "SkyTeam Elite Plus"), or the section's tier name.
+  private func tierNames(in sentence: String, sectionName: String?) -> [(name: String, position: String.Index)] {
+    let tokens = TextTokens.tokenize(sentence)
+    var names: [(String, String.Index)] = []
+    var index = 0
+    while index < tokens.count {
+      let token = tokens[index]
+      let capitalised = token.isWord && (token.text.first?.isUppercase ?? false)
+      guard capitalised, Self.tierWords.contains(token.folded) || Self.coreTierWords.contains(token.folded) else {
+        index += 1
+        continue
       }
+      // Back to the start of the capitalised run ("Gold Guest List", "Silver Medallion").
+      var start = index
+      while start > 0, tokens[start - 1].isWord, tokens[start - 1].text.first?.isUppercase == true,
+        Self.tierWords.contains(tokens[start - 1].folded)
+      {
+        start -= 1
+      }
+      var end = index + 1
+      while end < tokens.count,
+        (tokens[end].isWord && tokens[end].text.first?.isUppercase == true && !Self.nameStopWords.contains(tokens[end].text))
+          || (tokens[end].isNumber && tokens[end].thousands)
+      {
+        end += 1
+      }
+      let before = tokens[..<start].suffix(2).map(\.folded)
+      let isAlliance = before.contains("skyteam") || before.contains("oneworld") || before == ["star", "alliance"] || before.last == "star"
+      let words = tokens[start..<end].map(\.text)
+      if !isAlliance, words.contains(where: { Self.coreTierWords.contains(TextTokens.fold($0)) }) {
+        names.append((words.joined(separator: " "), tokens[start].range.lowerBound))
+      }
+      index = end
     }
-    guard !nameTokens.isEmpty else { return [] }
-    let name = nameTokens.map(\.text).joined(separator: " ")
-    guard !Self.baseTierNames.contains(TextTokens.fold(name)) else { return [] }
-    guard TableColumns.mentions(text, ["status", "tier", "qualify", "requires", "require", "reach", "need", "needs", "earn", "achieve", "members", "level"]) else { return [] }
-    // The part of the text after the name holds its numbers.
-    let rest = String(text[nameTokens.last!.range.upperBound...])
-    var qualification = Self.qualifications(in: rest)
-    if qualification.isEmpty { qualification = Self.qualifications(in: text) }
-    // Percentages are bonuses, not thresholds.
-    var bonus: Double?
-    if TableColumns.mentions(rest, ["bonus", "extra"]) { bonus = Vocabulary.percent(in: rest) }
-    qualification = qualification.filter { $0.value > 0 }
-    let alliance = Self.allianceTier(in: text)
-    guard !qualification.isEmpty || bonus != nil else { return [] }
-    return [Tier(name: name, qualification: qualification, bonus: bonus, alliance: alliance, evidence: text, confidence: 0.85)]
+    if let sectionName, let range = sentence.range(of: sectionName), !names.contains(where: { $0.0 == sectionName }) {
+      let after = range.upperBound == sentence.endIndex || !sentence[range.upperBound].isLetter
+      let before = range.lowerBound == sentence.startIndex || !sentence[sentence.index(before: range.lowerBound)].isLetter
+      if after && before { names.append((sectionName, range.lowerBound)) }
+    }
+    return names.sorted { $0.1 < $1.1 }
+  }
+
+  private static let nameStopWords: Set<String> = ["Members", "Member", "Status", "Level", "Tier", "Card", "The", "And", "Or"]
+
+  /// Tier words that make a name a tier on their own ("Gold"), not modifiers ("Pro", "Plus").
+  static let coreTierWords: Set<String> = [
+    "silver", "gold", "platinum", "diamond", "bronze", "ruby", "sapphire", "emerald", "titanium", "premier", "mosaic", "mvp",
+    "senator", "medallion", "elite", "1k", "25k", "35k", "50k", "75k", "100k", "jade", "ivory", "black",
+  ]
+
+  /// "Gold status requires 40,000 Loyalty Points", "To reach Silver, collect 100 XP",
+  /// "Bronze - 3,500 Tier Points.", with the bonus and alliance status said of the tier in the
+  /// same paragraph ("Gold members earn a 40% bonus and have oneworld Ruby status").
+  private func phraseTiers(_ text: String, sectionName: String?, acronyms: [String: String]) -> [Tier] {
+    var tiers: [Tier] = []
+    var mentioned: [String] = []
+    var bonuses: [String: Double] = [:]
+    var alliances: [String: String] = [:]
+    for sentence in Vocabulary.sentences(text) {
+      // Lifetime status, examples and card offers are not yearly thresholds.
+      if TableColumns.mentions(sentence, ["for life", "lifetime", "example", "for example", "e g", "million miler", "million miles"]) { continue }
+      if TableColumns.mentions(sentence, ["card", "credit card", "cardmember", "offer", "apply", "spend", "spending", "purchases", "promotion"]) {
+        continue
+      }
+      let names = tierNames(in: sentence, sectionName: sectionName)
+      guard let first = names.first else { continue }
+      for name in names where !mentioned.contains(name.name) { mentioned.append(name.name) }
+      let rest = String(sentence[first.position...])
+      // What a sentence says of members is said of the tier it calls so ("Platinum members").
+      let subject = names.first { name in
+        let after = sentence[name.position...].dropFirst(name.name.count).prefix(9).lowercased()
+        return after.hasPrefix(" members") || after.hasPrefix(" status") || after.hasPrefix(" member")
+      } ?? first
+      if TableColumns.mentions(rest, ["bonus", "extra"]), let bonus = Vocabulary.percent(in: rest) { bonuses[subject.name] = bonus }
+      if let alliance = Self.allianceTier(in: sentence) { alliances[subject.name] = alliance }
+      let tokens = TextTokens.tokenize(rest)
+      let stated =
+        TableColumns.mentions(sentence, Self.qualifyingWords)
+        || (tokens.count > 2 && tokens.dropFirst().prefix(4).contains { $0.isSymbol([":", "-", "–", "—"]) } && tokens.contains(where: \.isNumber))
+      guard stated, names.count == 1 || Set(names.map(\.name)).count == 1 else { continue }
+      let qualification = Self.qualifications(in: rest, acronyms: acronyms).filter { $0.value > 0 && !$0.key.lowercased().contains("bonus") }
+      guard !qualification.isEmpty else { continue }
+      tiers.append(Tier(name: first.name, qualification: qualification, bonus: nil, alliance: nil, evidence: sentence, confidence: 0.85))
+    }
+    // Tiers the paragraph speaks of without a threshold, for what it says of them.
+    for name in mentioned where !tiers.contains(where: { $0.name == name }) && (bonuses[name] != nil || alliances[name] != nil) {
+      tiers.append(Tier(name: name, qualification: [:], bonus: nil, alliance: nil, evidence: text, confidence: 0.85))
+    }
+    // What the paragraph says of its one tier belongs to it.
+    for index in tiers.indices {
+      let name = tiers[index].name
+      let only = Set(mentioned).count == 1
+      tiers[index].bonus = bonuses[name] ?? (only ? bonuses.values.first : nil)
+      tiers[index].alliance = alliances[name] ?? (only ? alliances.values.first : nil)
+    }
+    return tiers
   }
 }

@@ -9,9 +9,52 @@ struct PageContext: Sendable {
   var program: LoyaltyProgram?
   var programConfidence: Double
 
+  /// Acronyms the page spells out: "Experience Points (XP)" → "XP": "Experience Points".
+  var acronyms: [String: String]
+
   init(_ text: ProcessedText) {
     layout = PageLayout(text)
     (program, programConfidence) = Self.pageProgram(layout)
+    acronyms = Self.acronyms(in: layout)
+  }
+
+  private static func acronyms(in layout: PageLayout) -> [String: String] {
+    var result: [String: String] = [:]
+    var texts = layout.blocks.compactMap(\.text)
+    for block in layout.blocks {
+      if let table = block.table { texts += table.rows.flatMap { $0 } }
+    }
+    for text in texts {
+      let tokens = TextTokens.tokenize(text)
+      for (index, token) in tokens.enumerated() where token.isSymbol(["("]) {
+        guard index + 2 < tokens.count, tokens[index + 2].isSymbol([")"]), tokens[index + 1].isWord else { continue }
+        var acronym = tokens[index + 1].text
+        if acronym.hasSuffix("s") { acronym = String(acronym.dropLast()) }
+        guard (2...5).contains(acronym.count), acronym == acronym.uppercased(), acronym.allSatisfy(\.isLetter) else { continue }
+        // The words right before whose initials the acronym is ("elite-qualifying miles
+        // (EQMs)"), else the capitalised words right before ("Experience Points (XP)").
+        var before: [TextToken] = []
+        var probe = index - 1
+        while probe >= 0, before.count < acronym.count, tokens[probe].isWord || tokens[probe].isSymbol(["-"]) {
+          if tokens[probe].isWord { before.insert(tokens[probe], at: 0) }
+          probe -= 1
+        }
+        var words: [String]
+        if before.count == acronym.count, before.map({ $0.text.prefix(1).uppercased() }).joined() == acronym {
+          words = before.map { $0.text.prefix(1).uppercased() + $0.text.dropFirst() }
+        } else {
+          words = Array(before.reversed().prefix { $0.text.first?.isUppercase == true }.reversed().map(\.text))
+          probe = index - 1 - before.count
+          while probe >= 0, words.count < 4, tokens[probe].isWord, tokens[probe].text.first?.isUppercase == true {
+            words.insert(tokens[probe].text, at: 0)
+            probe -= 1
+          }
+        }
+        guard words.count >= 2, result[acronym] == nil else { continue }
+        result[acronym] = words.joined(separator: " ")
+      }
+    }
+    return result
   }
 
   // MARK: The page's program
@@ -83,26 +126,30 @@ struct PageContext: Sendable {
 
   // MARK: Scoped statements
 
-  /// Blocks whose text states something for the section they are in, paired with what
-  /// they state, innermost scope winning: the value that covers `block` from the deepest
-  /// section (a heading covers its own section, a paragraph the section it is in).
-  func scoped<Value>(for block: PageLayout.Block, blockIndex: Int, _ read: (PageLayout.Block) -> Value?) -> Value? {
-    var best: (depth: Int, distance: Int, value: Value)?
+  /// What blocks state for the section they are in, as it covers `block`: the innermost
+  /// scope first (a heading covers its own section, a paragraph the section it is in),
+  /// nearer blocks first within a scope, the title last.
+  func scopedAll<Value>(for block: PageLayout.Block, blockIndex: Int, _ read: (PageLayout.Block) -> Value?) -> [Value] {
+    var found: [(depth: Int, distance: Int, value: Value)] = []
     for (index, candidate) in layout.blocks.enumerated() {
-      guard candidate.table == nil, let value = read(candidate) else { continue }
+      guard candidate.table == nil else { continue }
       let scope = candidate.isHeading ? candidate.section + [index] : candidate.section
       guard layout.scope(scope, covers: block) || index == blockIndex else { continue }
-      let depth = index == blockIndex ? Int.max : scope.count
-      let distance = abs(blockIndex - index)
-      if best == nil || depth > best!.depth || (depth == best!.depth && distance < best!.distance) {
-        best = (depth, distance, value)
-      }
+      guard let value = read(candidate) else { continue }
+      found.append((index == blockIndex ? Int.max : scope.count, abs(blockIndex - index), value))
     }
-    if best == nil, let title = layout.title {
+    found.sort { ($0.depth, -$0.distance) > ($1.depth, -$1.distance) }
+    var values = found.map(\.value)
+    if let title = layout.title {
       let titleBlock = PageLayout.Block(content: .heading(level: 0, text: title), section: [], line: title)
-      if let value = read(titleBlock) { return value }
+      if let value = read(titleBlock) { values.append(value) }
     }
-    return best?.value
+    return values
+  }
+
+  /// The innermost statement covering `block` (see `scopedAll`).
+  func scoped<Value>(for block: PageLayout.Block, blockIndex: Int, _ read: (PageLayout.Block) -> Value?) -> Value? {
+    scopedAll(for: block, blockIndex: blockIndex, read).first
   }
 
   /// The effective date stated for the section of a block.

@@ -66,7 +66,7 @@ struct PageLayout: Sendable {
 
   init(_ text: ProcessedText) {
     title = text.title?.collapsed
-    blocks = Self.parse(text.text)
+    blocks = Self.regrouped(Self.parse(text.text))
     if title == nil || title!.isEmpty {
       title = blocks.first(where: \.isHeading)?.text
     }
@@ -161,11 +161,11 @@ struct PageLayout: Sendable {
         index += 1
         continue
       }
-      // A hard-wrapped paragraph's next line starts in lower case after a line that does not
-      // end a sentence.
-      if case .paragraph(let previous)? = blocks.last?.content, index > 0,
-        !lines[index - 1].trimmingCharacters(in: .whitespaces).isEmpty,
-        let last = previous.last, !".:!?;".contains(last), line.first?.isLowercase == true
+      // A hard-wrapped paragraph goes on on the next line: after a line that does not end a
+      // sentence, when the next starts in lower case or the line was long enough to be wrapped.
+      let previousLine = index > 0 ? lines[index - 1].trimmingCharacters(in: .whitespaces) : ""
+      if case .paragraph(let previous)? = blocks.last?.content, !previousLine.isEmpty,
+        let last = previous.last, !".:!?;".contains(last), line.first?.isLowercase == true || previousLine.count >= 60
       {
         blocks[blocks.count - 1].content = .paragraph(previous + " " + line.collapsed)
         blocks[blocks.count - 1].line += " " + line.collapsed
@@ -175,6 +175,196 @@ struct PageLayout: Sendable {
       index += 1
     }
     return blocks
+  }
+
+  // MARK: Regrouping
+
+  /// Blocks that belong together read as one: a number tile and its caption ("3" above
+  /// "points per dollar"), runs of "Key: value" lines describing several items alike, and
+  /// table rows whose columns lost their spacing.
+  private static func regrouped(_ parsed: [Block]) -> [Block] {
+    var blocks = mergedTiles(parsed)
+    blocks = recordTables(blocks)
+    blocks = collapsedTables(blocks)
+    return blocks
+  }
+
+  /// Indices shift when blocks merge; sections refer to heading indices, so rebuild them.
+  private static func reindexed(_ blocks: [Block], keeping kept: [Int]) -> [Block] {
+    var newIndex: [Int: Int] = [:]
+    for (position, old) in kept.enumerated() { newIndex[old] = position }
+    return kept.map { old in
+      var block = blocks[old]
+      block.section = block.section.compactMap { newIndex[$0] }
+      return block
+    }
+  }
+
+  private static func mergedTiles(_ blocks: [Block]) -> [Block] {
+    var blocks = blocks
+    var kept: [Int] = []
+    var index = 0
+    while index < blocks.count {
+      if case .paragraph(let number) = blocks[index].content, index + 1 < blocks.count,
+        !number.isEmpty, number.count <= 8, number.allSatisfy({ $0.isNumber || ",.%xX".contains($0) }),
+        case .paragraph(let caption) = blocks[index + 1].content, caption.first?.isLowercase == true,
+        blocks[index].section == blocks[index + 1].section
+      {
+        blocks[index].content = .paragraph(number + " " + caption)
+        blocks[index].line = number + " " + caption
+        kept.append(index)
+        index += 2
+        continue
+      }
+      kept.append(index)
+      index += 1
+    }
+    return reindexed(blocks, keeping: kept)
+  }
+
+  /// "Key: value" of a paragraph or list item, for keys of one to five words.
+  private static func keyValue(_ block: Block) -> (String, String)? {
+    guard let text = block.text, !block.isHeading, let colon = text.firstIndex(of: ":") else { return nil }
+    let key = text[..<colon].trimmingCharacters(in: .whitespaces)
+    let value = text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    let words = key.split(separator: " ")
+    guard !value.isEmpty, (1...5).contains(words.count), !key.contains(where: \.isNumber) else { return nil }
+    return (key, value)
+  }
+
+  /// Runs of "Key: value" lines describing several items with the same keys ("Booking
+  /// classes: J, C" / "Miles earned: 125%") become tables with the keys as header.
+  private static func recordTables(_ blocks: [Block]) -> [Block] {
+    struct Run {
+      var start: Int
+      var end: Int
+      var keys: [String]
+      var records: [[String: String]]
+    }
+    var runs: [Run] = []
+    var index = 0
+    while index < blocks.count {
+      guard keyValue(blocks[index]) != nil else {
+        index += 1
+        continue
+      }
+      var end = index
+      var records: [[String: String]] = [[:]]
+      var keys: [String] = []
+      while end < blocks.count, let (key, value) = keyValue(blocks[end]), blocks[end].section == blocks[index].section {
+        let folded = TextTokens.fold(key)
+        if records[records.count - 1][folded] != nil { records.append([:]) }
+        records[records.count - 1][folded] = value
+        if !keys.contains(folded) { keys.append(folded) }
+        end += 1
+      }
+      runs.append(Run(start: index, end: end, keys: keys, records: records))
+      index = max(end, index + 1)
+    }
+    func signature(_ run: Run) -> [String] { run.keys.sorted() }
+    let qualifying = runs.filter { run in
+      run.keys.count >= 2 && run.records.allSatisfy { $0.count >= 2 }
+        && (run.records.count >= 2 || runs.filter { signature($0) == signature(run) }.count >= 2)
+    }
+    guard !qualifying.isEmpty else { return blocks }
+    var result = blocks
+    var drop = Set<Int>()
+    for run in qualifying {
+      let originalKeys = run.keys.map { key in
+        (run.start..<run.end).lazy.compactMap { keyValue(blocks[$0]) }.first { TextTokens.fold($0.0) == key }?.0 ?? key
+      }
+      var rows = [originalKeys]
+      var lines = [originalKeys.joined(separator: " | ")]
+      for record in run.records {
+        rows.append(run.keys.map { record[$0] ?? "" })
+        lines.append(run.keys.map { "\($0): \(record[$0] ?? "")" }.joined(separator: " / "))
+      }
+      let table = LayoutTable(rows: rows, headerRows: 1, lines: lines)
+      result[run.start].content = .table(table)
+      result[run.start].line = lines.joined(separator: "\n")
+      for dropped in (run.start + 1)..<run.end { drop.insert(dropped) }
+    }
+    return reindexed(result, keeping: result.indices.filter { !drop.contains($0) })
+  }
+
+  /// A line naming columns ("Distance band Economy Premium Economy Business First") above
+  /// lines ending in as many values ("Short: 751 - 2,750 12,500 20,000 30,000 45,000"), as
+  /// text whose column spacing was lost: a table.
+  private static func collapsedTables(_ blocks: [Block]) -> [Block] {
+    var result = blocks
+    var drop = Set<Int>()
+    var index = 0
+    while index < blocks.count {
+      guard case .paragraph(let headerText) = blocks[index].content, let (label, names) = trailingCabinNames(headerText), names.count >= 2
+      else {
+        index += 1
+        continue
+      }
+      var rows = [[label] + names]
+      var lines = [headerText]
+      var end = index + 1
+      while end < blocks.count, case .paragraph(let rowText) = blocks[end].content, blocks[end].section == blocks[index].section,
+        let values = trailingValues(rowText, count: names.count)
+      {
+        rows.append([values.label] + values.values)
+        lines.append(rowText)
+        end += 1
+      }
+      if rows.count >= 3 {
+        result[index].content = .table(LayoutTable(rows: rows, headerRows: 1, lines: lines))
+        result[index].line = lines.joined(separator: "\n")
+        for dropped in (index + 1)..<end { drop.insert(dropped) }
+        index = end
+      } else {
+        index += 1
+      }
+    }
+    return reindexed(result, keeping: result.indices.filter { !drop.contains($0) })
+  }
+
+  /// A line's trailing cabin names and the text before them.
+  private static func trailingCabinNames(_ text: String) -> (String, [String])? {
+    var words = text.split(separator: " ").map(String.init)
+    var names: [String] = []
+    while !words.isEmpty {
+      var matched = false
+      for length in stride(from: min(3, words.count), through: 1, by: -1) {
+        let candidate = words.suffix(length).joined(separator: " ")
+        if Vocabulary.isCabinName(candidate) {
+          names.insert(candidate, at: 0)
+          words.removeLast(length)
+          matched = true
+          break
+        }
+      }
+      if !matched { break }
+    }
+    guard !names.isEmpty else { return nil }
+    return (words.joined(separator: " "), names)
+  }
+
+  /// The last `count` values of a line (numbers, or "—", "n/a", "Not offered") and the
+  /// label before them.
+  private static func trailingValues(_ text: String, count: Int) -> (label: String, values: [String])? {
+    var words = text.split(separator: " ").map(String.init)
+    var values: [String] = []
+    while values.count < count, !words.isEmpty {
+      let last = words[words.count - 1]
+      if words.count >= 2, ["not offered", "not available", "not applicable"].contains(TextTokens.fold(words.suffix(2).joined(separator: " "))) {
+        values.insert(words.suffix(2).joined(separator: " "), at: 0)
+        words.removeLast(2)
+      } else if last.first?.isNumber == true, last.allSatisfy({ $0.isNumber || ",.kK*".contains($0) }) {
+        values.insert(last, at: 0)
+        words.removeLast()
+      } else if Vocabulary.isNoValue(last) {
+        values.insert(last, at: 0)
+        words.removeLast()
+      } else {
+        return nil
+      }
+    }
+    guard values.count == count, !words.isEmpty else { return nil }
+    return (words.joined(separator: " "), values)
   }
 
   private static func markdownHeading(_ line: String) -> (Int, String)? {

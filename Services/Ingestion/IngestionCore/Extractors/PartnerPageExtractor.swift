@@ -92,7 +92,7 @@ public struct PartnerPageExtractor: Sendable {
     let table = TableColumns.withHeader(raw, headerWords: ["airline", "partner", "carrier", "earn", "redeem"])
     guard let header = table.header else { return [] }
     let width = table.columnCount
-    let airlineShare = (0..<width).map { TableColumns.share(table, column: $0) { AirlineDirectory.airline(named: $0) != nil } }
+    let airlineShare = (0..<width).map { TableColumns.share(table, column: $0, Self.isAirlineCell) }
     guard let airlineColumn = (0..<width).first(where: { airlineShare[$0] >= 0.5 && TableColumns.mentions(table.cell(header, $0), ["airline", "partner", "carrier", "airlines"]) })
       ?? (0..<width).max(by: { airlineShare[$0] < airlineShare[$1] }), airlineShare[airlineColumn] >= 0.5
     else { return [] }
@@ -111,7 +111,7 @@ public struct PartnerPageExtractor: Sendable {
     guard earnColumn != nil || redeemColumn != nil || usesColumn != nil || sectionUses != nil else { return [] }
     var rows: [Row] = []
     for (offset, row) in table.bodyRows.enumerated() {
-      guard let airline = AirlineDirectory.airline(named: table.cell(row, airlineColumn)) else { continue }
+      guard Self.isAirlineCell(table.cell(row, airlineColumn)), let airline = AirlineDirectory.airline(named: table.cell(row, airlineColumn)) else { continue }
       let line = table.lines[min(table.headerRows + offset, table.lines.count - 1)]
       var earn = false
       var redeem = false
@@ -132,6 +132,21 @@ public struct PartnerPageExtractor: Sendable {
     return rows
   }
 
+  /// A cell that is an airline's name, perhaps with its code ("Lufthansa (LH)"), not a
+  /// cabin that carries a brand ("Business (Delta One)").
+  static func isAirlineCell(_ cell: String) -> Bool {
+    guard AirlineDirectory.airline(named: cell) != nil, Vocabulary.cabin(in: cell) == nil else { return false }
+    let mentions = PageContext.airlineMentions(in: cell)
+    let others = TextTokens.tokenize(cell).enumerated().filter { index, token in
+      token.isWord && !mentions.contains { $0.tokens.contains(index) } && !token.isBookingCodeShape && token.text.count > 2
+    }
+    return others.count <= 3
+  }
+
+  static func unique(_ codes: [String]) -> [String] {
+    codes.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+  }
+
   // MARK: Lines
 
   private func lineRows(_ text: String, isListItem: Bool, page: PageContext, blockIndex: Int) -> [Row] {
@@ -144,25 +159,36 @@ public struct PartnerPageExtractor: Sendable {
       let list = String(text[text.index(after: colon)...])
       let listed = PageContext.airlineMentions(in: list).map(\.airline.code)
       if let uses = Self.uses(in: lead), !listed.isEmpty, PageContext.airlineMentions(in: lead).isEmpty {
-        return Set(listed).map { Row(code: $0, earn: uses.earn, redeem: uses.redeem, confidence: 0.9, evidence: text) }
+        return Self.unique(listed).map { Row(code: $0, earn: uses.earn, redeem: uses.redeem, confidence: 0.9, evidence: text) }
+      }
+    }
+    // A paragraph that only lists airlines, after one saying what for ("Collect and spend
+    // Avios on these airlines:").
+    if !isListItem, let previous = blockIndex > 0 ? page.layout.blocks[blockIndex - 1].text : nil, previous.hasSuffix(":"),
+      page.layout.blocks[blockIndex - 1].section == page.layout.blocks[blockIndex].section, let uses = Self.uses(in: previous)
+    {
+      let otherWords = TextTokens.tokenize(text).enumerated().filter { index, token in
+        token.isWord && !mentions.contains { $0.tokens.contains(index) } && !["and", "or", "airlines", "airways"].contains(token.folded)
+      }
+      if otherWords.count <= 2 {
+        return Self.unique(codes).map { Row(code: $0, earn: uses.earn, redeem: uses.redeem, confidence: 0.85, evidence: text) }
       }
     }
     // A list item naming airlines, with its own uses ("Qatar Airways — earn only") or its
     // heading's ("Earn and redeem with these partners").
     guard isListItem || TextTokens.tokenize(text).filter(\.isWord).count <= 8 else { return [] }
     let block = page.layout.blocks[blockIndex]
-    if let uses = Self.uses(in: text) {
-      guard isListItem || TableColumns.mentions(text, ["only", "and redeem", "and earn"]) else { return [] }
-      return Set(codes).map { Row(code: $0, earn: uses.earn, redeem: uses.redeem, confidence: 0.85, evidence: text) }
-    }
-    guard isListItem else { return [] }
-    // The item is only airline names.
+    // Words besides the airlines' names: a list entry has few ("Qatar Airways — earn only").
     let otherWords = TextTokens.tokenize(text).enumerated().filter { index, token in
       token.isWord && !mentions.contains { $0.tokens.contains(index) } && !["and", "or", "airlines", "airways"].contains(token.folded)
     }
-    guard otherWords.count <= 2 else { return [] }
+    if let uses = Self.uses(in: text) {
+      guard otherWords.count <= 5, isListItem || TableColumns.mentions(text, ["only", "and redeem", "and earn"]) else { return [] }
+      return Self.unique(codes).map { Row(code: $0, earn: uses.earn, redeem: uses.redeem, confidence: 0.85, evidence: text) }
+    }
+    guard isListItem, otherWords.count <= 2 else { return [] }
     let headings = [page.leadIn(ofBlockAt: blockIndex)].compactMap { $0 } + page.layout.headings(of: block).reversed()
     guard let uses = headings.lazy.compactMap(Self.uses(in:)).first else { return [] }
-    return Set(codes).map { Row(code: $0, earn: uses.earn, redeem: uses.redeem, confidence: 0.85, evidence: text) }
+    return Self.unique(codes).map { Row(code: $0, earn: uses.earn, redeem: uses.redeem, confidence: 0.85, evidence: text) }
   }
 }

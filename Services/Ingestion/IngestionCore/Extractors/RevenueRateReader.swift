@@ -59,14 +59,15 @@ struct RevenueRateReader {
       guard !rates.isEmpty else { return nil }
       let carriers = carriers(page: page, blockIndex: group.anchor, program: program)
       let anchor = page.layout.blocks[group.anchor]
-      var confidence = group.statements.allSatisfy(\.fromTable) ? 0.95 : 0.85
+      var confidence = group.statements.allSatisfy(\.fromTable) ? 0.95 : 0.9
       if carriers.guessed { confidence -= 0.05 }
       confidence -= 1 - page.programConfidence
       let fact = RevenueRate(
         program: program.id, carriers: carriers.codes, currency: group.currency, rates: rates,
         effectiveDate: page.effectiveDate(for: anchor, at: group.anchor))
       return ExtractedFact(
-        .revenueRate(fact), confidence: max(0, confidence), evidence: group.statements.map(\.evidence).joined(separator: " / "))
+        .revenueRate(fact), confidence: max(0, confidence),
+        evidence: group.statements.map(\.evidence).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: " / "))
     }
   }
 
@@ -175,6 +176,12 @@ struct RevenueRateReader {
       probe -= 1
     }
     if words.isEmpty {
+      // "3 points per dollar for Mosaic members"
+      if let forIndex = tokens[index...].firstIndex(where: { $0.isWord(["for"]) }), forIndex - index <= 8 {
+        let after = tokens[(forIndex + 1)...].prefix { $0.isWord && !$0.isWord(["members", "member", "customers"]) }
+        let named = after.map(\.text).joined(separator: " ")
+        if !named.isEmpty, after.count <= 3, after.allSatisfy({ $0.text.first?.isUppercase == true }) { return Self.tierKey(named) }
+      }
       return sawConnector || index == 0 ? "" : nil
     }
     let name = words.joined(separator: " ")
@@ -204,19 +211,35 @@ struct RevenueRateReader {
       for (offset, row) in withHeader.bodyRows.enumerated() {
         let name = withHeader.cell(row, tierColumn).trimmingCharacters(in: .whitespaces)
         guard let rate = Vocabulary.number(in: withHeader.cell(row, rateColumn)), rate > 0, rate <= 40 else { continue }
-        let folded = TextTokens.fold(name)
-        var tier = name
-        if Self.baseTierNames.contains(folded) || ProgramDirectory.program(named: name) != nil || name.isEmpty { tier = "" }
-        if folded.hasSuffix(" members") || folded.hasSuffix(" member") {
-          tier = String(name.split(separator: " ").dropLast().joined(separator: " "))
-          if Self.baseTierNames.contains(TextTokens.fold(tier)) || ProgramDirectory.program(named: tier) != nil { tier = "" }
-        }
         let line = withHeader.lines[min(withHeader.headerRows + offset, withHeader.lines.count - 1)]
-        statements.append(Statement(tier: tier, rate: rate, currency: currency, evidence: line, fromTable: true))
+        // "Gold and Gold Guest List": two tiers at one rate.
+        for part in Self.tierNames(inCell: name) {
+          statements.append(Statement(tier: Self.tierKey(part), rate: rate, currency: currency, evidence: line, fromTable: true))
+        }
       }
       if !statements.isEmpty { return statements }
     }
     return []
+  }
+
+  /// The tiers a cell names, split at "and", "&", "/" and commas.
+  static func tierNames(inCell cell: String) -> [String] {
+    var parts = [cell]
+    for separator in [" and ", " & ", "/", ","] {
+      parts = parts.flatMap { $0.components(separatedBy: separator) }
+    }
+    let names = parts.map(\.collapsed).filter { !$0.isEmpty }
+    return names.isEmpty ? [""] : names
+  }
+
+  /// A tier's key in `rates`: "" for the base member whatever the page calls it.
+  static func tierKey(_ name: String) -> String {
+    var words = name.split(separator: " ").map(String.init)
+    if let last = words.last, ["members", "member", "Members", "Member"].contains(last) { words.removeLast() }
+    let tier = words.joined(separator: " ")
+    let folded = TextTokens.fold(tier)
+    if tier.isEmpty || baseTierNames.contains(folded) || ProgramDirectory.program(named: tier) != nil { return "" }
+    return tier
   }
 
   // MARK: Carriers

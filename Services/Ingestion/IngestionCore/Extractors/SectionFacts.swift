@@ -14,16 +14,41 @@ struct SectionFacts {
   let page: PageContext
   let blockIndex: Int
   let program: LoyaltyProgram
+  /// The carrier named around the block, else the program's own airline.
+  let carrier: Carrier
+  /// "operating" when the section speaks of flights operated by the carrier, else
+  /// "marketing".
+  let carrierMatch: String
+  let effectiveDate: String?
+  /// The cabin the nearest heading names ("Business class").
+  let headingCabin: Cabin?
+  /// Minimum statements covering the block, innermost first.
+  private let minimums: [[(value: Int, cabins: Set<Cabin>, codes: Set<String>)]]
 
-  var block: PageLayout.Block { page.layout.blocks[blockIndex] }
-
-  /// Caption first, then headings innermost first, then the title.
-  var surroundingTexts: [String] {
-    page.caption(ofBlockAt: blockIndex) + page.headingTexts(for: block)
+  init(page: PageContext, blockIndex: Int, program: LoyaltyProgram) {
+    self.page = page
+    self.blockIndex = blockIndex
+    self.program = program
+    let block = page.layout.blocks[blockIndex]
+    let surrounding = page.caption(ofBlockAt: blockIndex) + page.headingTexts(for: block)
+    carrier = Self.carrier(in: surrounding, program: program)
+    let operated =
+      page.scoped(for: block, blockIndex: blockIndex) { candidate -> Bool? in
+        guard let text = candidate.text else { return nil }
+        return Self.speaksOfOperatedFlights(text) ? true : nil
+      } ?? false
+    carrierMatch = operated || page.caption(ofBlockAt: blockIndex).contains(where: Self.speaksOfOperatedFlights) ? "operating" : "marketing"
+    effectiveDate = page.effectiveDate(for: block, at: blockIndex)
+    headingCabin = page.layout.headings(of: block).reversed().lazy.compactMap(Vocabulary.cabin(in:)).first
+    minimums = page.scopedAll(for: block, blockIndex: blockIndex) { candidate in
+      guard candidate.table == nil, let text = candidate.text else { return nil }
+      let statements = Vocabulary.sentences(text).compactMap(Self.minimumStatement)
+      return statements.isEmpty ? nil : statements
+    }
   }
 
-  var carrier: Carrier {
-    for text in surroundingTexts {
+  private static func carrier(in texts: [String], program: LoyaltyProgram) -> Carrier {
+    for text in texts {
       let mentions = PageContext.airlineMentions(in: text)
       let codes = Array(Set(mentions.map(\.airline.code)))
       if codes.count == 1 { return Carrier(code: codes[0], guessPenalty: 0) }
@@ -40,48 +65,30 @@ struct SectionFacts {
     return Carrier(code: own, guessPenalty: program.airline == nil ? 1 : 0.05)
   }
 
-  /// "operating" when the section speaks of flights operated by the carrier, else
-  /// "marketing".
-  var carrierMatch: String {
-    let operated =
-      page.scoped(for: block, blockIndex: blockIndex) { candidate -> Bool? in
-        guard let text = candidate.text else { return nil }
-        return Self.speaksOfOperatedFlights(text) ? true : nil
-      } ?? false
-    return operated || page.caption(ofBlockAt: blockIndex).contains(where: Self.speaksOfOperatedFlights) ? "operating" : "marketing"
-  }
-
   static func speaksOfOperatedFlights(_ text: String) -> Bool {
     TableColumns.mentions(text, ["operated by", "operated flights", "operating carrier", "operated and marketed"])
       || text.range(of: "-operated", options: .caseInsensitive) != nil
   }
 
-  var effectiveDate: String? {
-    page.effectiveDate(for: block, at: blockIndex)
-  }
-
-  /// The cabin the nearest heading names ("Business class").
-  var headingCabin: Cabin? {
-    for heading in page.layout.headings(of: block).reversed() {
-      if let cabin = Vocabulary.cabin(in: heading) { return cabin }
+  /// A minimum the section states ("a minimum of 500 miles", "at least 500 miles"), when
+  /// it is for every fare or names this cabin or one of these fare classes.
+  func minimumMiles(cabin: Cabin, codes: [String]) -> Int? {
+    for statements in minimums {
+      for statement in statements {
+        if statement.cabins.isEmpty && statement.codes.isEmpty { return statement.value }
+        if statement.cabins.contains(cabin) || !Set(codes).isDisjoint(with: statement.codes) { return statement.value }
+      }
     }
     return nil
   }
 
-  /// A minimum the section states ("a minimum of 500 miles", "at least 500 miles"), when
-  /// it is for every cabin or names this one.
-  func minimumMiles(cabin: Cabin, codes: [String]) -> Int? {
-    page.scoped(for: block, blockIndex: blockIndex) { candidate -> Int? in
-      guard candidate.table == nil, let text = candidate.text, let (value, cabins) = Self.minimumStatement(text) else { return nil }
-      return cabins.isEmpty || cabins.contains(cabin) ? value : nil
-    }
-  }
-
   /// "minimum of 500 miles", "500-mile minimum", "at least 500 miles": the value and the
-  /// cabins the sentence names.
-  static func minimumStatement(_ text: String) -> (Int, Set<Cabin>)? {
+  /// cabins and fare classes the sentence names.
+  static func minimumStatement(_ text: String) -> (value: Int, cabins: Set<Cabin>, codes: Set<String>)? {
     let tokens = TextTokens.tokenize(text)
-    guard !TableColumns.mentions(text, ["transfer", "transfers", "redeem", "redemption", "spend", "purchase", "convert"]) else { return nil }
+    guard !TableColumns.mentions(text, ["transfer", "transfers", "redeem", "redemption", "spend", "purchase", "convert", "maximum"]) else {
+      return nil
+    }
     for (index, token) in tokens.enumerated() {
       var number: TextToken?
       if token.isWord(["minimum"]) {
@@ -94,9 +101,8 @@ struct SectionFacts {
       guard let position = tokens.firstIndex(where: { $0.range == number.range }) else { continue }
       let unit = tokens[(position + 1)...].prefix(3).filter(\.isWord).map(\.folded)
       guard unit.contains(where: { ["miles", "mile", "points", "point", "avios"].contains($0) }), !unit.contains("per") else { continue }
-      var cabins = Set<Cabin>()
-      if let cabin = Vocabulary.cabin(in: text) { cabins.insert(cabin) }
-      return (Int(number.amount), cabins)
+      let codes = Set(Vocabulary.bookingCodeLists(in: tokens).flatMap(\.codes))
+      return (Int(number.amount), Vocabulary.cabins(in: text), codes)
     }
     return nil
   }

@@ -5,19 +5,32 @@ enum TableColumns {
   /// Whether `text` contains one of `phrases` on word boundaries, case and diacritics
   /// ignored; a phrase of symbols ("%") is matched anywhere.
   static func mentions(_ text: String, _ phrases: [String]) -> Bool {
-    let words = TextTokens.tokenize(text).map(\.folded)
+    let words = " " + TextTokens.tokenize(text).filter { $0.kind != .symbol }.map(\.folded).joined(separator: " ") + " "
     for phrase in phrases {
       if phrase.allSatisfy({ !$0.isLetter && !$0.isNumber }) {
         if text.contains(phrase) { return true }
-        continue
-      }
-      let parts = TextTokens.tokenize(phrase).map(\.folded)
-      guard !parts.isEmpty, parts.count <= words.count else { continue }
-      for start in 0...(words.count - parts.count) where Array(words[start..<(start + parts.count)]) == parts {
+      } else if words.contains(" " + wordsOf(phrase) + " ") {
         return true
       }
     }
     return false
+  }
+
+  /// A phrase as `mentions` compares it: lower case, words joined by single spaces.
+  private static func wordsOf(_ phrase: String) -> String {
+    var result = ""
+    var pendingSpace = false
+    for character in phrase.lowercased() {
+      if character.isLetter || character.isNumber {
+        if pendingSpace, !result.isEmpty { result.append(" ") }
+        pendingSpace = false
+        result.append(character)
+      } else {
+        if character == "&" { result += result.isEmpty ? "and" : " and" }
+        pendingSpace = true
+      }
+    }
+    return result
   }
 
   /// The share of a column's non-empty body cells for which `test` holds (0 when all empty).

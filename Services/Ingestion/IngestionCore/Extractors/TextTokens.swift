@@ -78,7 +78,9 @@ enum TextTokens {
 
   /// Lower case without diacritics.
   static func fold(_ text: String) -> String {
-    text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+    // Most text is ASCII, where lower case is all there is to do (and much cheaper).
+    if text.utf8.allSatisfy({ $0 < 0x80 }) { return text.lowercased() }
+    return text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
   }
 
   private static func scanNumber(_ line: String, from start: String.Index) -> (String.Index, Double, Bool) {

@@ -103,21 +103,25 @@ public struct TransferPartnerExtractor: Sendable {
     let tokens = TextTokens.tokenize(text)
     var minimum: Int?
     var increment: Int?
+    // "1,000-point increments", "a 1,000-mile minimum": the number joined to the word before.
+    func attached(before index: Int) -> TextToken? {
+      let before = tokens[..<index].suffix(3)
+      guard let number = before.first(where: \.isNumber) else { return nil }
+      let between = before.drop { !$0.isNumber }.dropFirst()
+      return between.allSatisfy({ $0.isSymbol(["-"]) || $0.isWord(["point", "points", "mile", "miles", "avios"]) }) ? number : nil
+    }
+    func following(_ index: Int, within: Int) -> TextToken? {
+      tokens[(index + 1)...].prefix(within).first(where: \.isNumber)
+    }
     for (index, token) in tokens.enumerated() where token.isWord {
       switch token.folded {
       case "minimum", "min", "least":
         if token.folded == "least", !TableColumns.mentions(text, ["transfer", "transfers", "convert"]) { continue }
-        if let number = tokens[(index + 1)...].prefix(5).first(where: \.isNumber), minimum == nil {
-          minimum = Int(number.amount)
-        } else if let number = tokens[..<index].suffix(3).last(where: \.isNumber), minimum == nil {
-          minimum = Int(number.amount)
-        }
+        guard minimum == nil, let number = attached(before: index) ?? following(index, within: 5) else { continue }
+        minimum = Int(number.amount)
       case "increments", "increment", "multiples", "multiple", "blocks", "block", "steps":
-        if let number = tokens[(index + 1)...].prefix(3).first(where: \.isNumber), increment == nil {
-          increment = Int(number.amount)
-        } else if let number = tokens[..<index].suffix(4).last(where: \.isNumber), increment == nil {
-          increment = Int(number.amount)
-        }
+        guard increment == nil, let number = attached(before: index) ?? following(index, within: 3) else { continue }
+        increment = Int(number.amount)
       default: continue
       }
     }
@@ -220,9 +224,15 @@ public struct TransferPartnerExtractor: Sendable {
     guard let own = page.program else { return [] }
     let tokens = TextTokens.tokenize(text)
     guard let ratio = Self.ratio(in: tokens) else { return [] }
-    // A ratio needs transfer wording or units on both sides.
-    let transferWords = TableColumns.mentions(text, ["transfer", "transfers", "convert", "converts", "conversion", "ratio", "=", "exchange", "move"])
-    guard transferWords else { return [] }
+    // A ratio needs transfer wording, in the phrase or, for a list item, its list's heading
+    // or introduction.
+    let block = page.layout.blocks[blockIndex]
+    var context = [text]
+    if case .listItem = block.content {
+      context += [page.leadIn(ofBlockAt: blockIndex)].compactMap { $0 } + page.headingTexts(for: block)
+    }
+    let transferWords = ["transfer", "transfers", "convert", "converts", "conversion", "ratio", "=", "exchange", "move", "moves"]
+    guard context.contains(where: { TableColumns.mentions($0, transferWords) }) else { return [] }
     guard !TableColumns.mentions(text, ["bonus", "offer", "promotion", "limited time", "until"]) else { return [] }
     var partners: [(program: LoyaltyProgram, named: Bool)] = []
     let namedPrograms = ProgramDirectory.mentions(in: text)
@@ -235,10 +245,21 @@ public struct TransferPartnerExtractor: Sendable {
       else { continue }
       partners.append((program, false))
     }
+    // "In either direction between any two of A, B and C": every ordered pair.
+    if TableColumns.mentions(text, ["between any two", "either direction", "both directions", "any two of"]) {
+      var programs: [LoyaltyProgram] = []
+      for program in namedPrograms where !programs.contains(where: { $0.id == program.id }) { programs.append(program) }
+      guard programs.count >= 2 else { return [] }
+      let limits = Self.limits(in: text)
+      return programs.flatMap { from in
+        programs.filter { $0.id != from.id }.map { to in
+          fact(from: from, to: to, ratio: ratio, minimum: limits.minimum, increment: limits.increment, confidence: 0.85, evidence: text)
+        }
+      }
+    }
     var confidence = 0.85
     if partners.isEmpty {
       // The section's program: "## British Airways Club" then "Transfer at 1:1".
-      let block = page.layout.blocks[blockIndex]
       for heading in page.layout.headings(of: block).reversed() {
         if let (program, named) = PageContext.program(in: heading), program.id != own.id {
           partners.append((program, named))
@@ -255,7 +276,8 @@ public struct TransferPartnerExtractor: Sendable {
     for partner in partners {
       guard let (from, to) = direction(page: page, partner: partner.program, partnerIsSource: partnerIsSource) else { continue }
       var factConfidence = confidence - (partner.named ? 0 : 0.05)
-      factConfidence -= 1 - page.programConfidence
+      // The page's program is the other side unless the phrase names it.
+      if !namedPrograms.contains(where: { $0.id == own.id }) { factConfidence -= 1 - page.programConfidence }
       facts.append(
         fact(
           from: from, to: to, ratio: ratio, minimum: limits.minimum ?? scoped.minimum, increment: limits.increment ?? scoped.increment,

@@ -91,10 +91,13 @@ enum Vocabulary {
         }
         break
       }
-      let before = index > 0 ? tokens[index - 1] : nil
+      // The word before, past a colon or dash ("Fare class: F").
+      var beforeIndex = index - 1
+      while beforeIndex >= 0, tokens[beforeIndex].isSymbol([":", "-", "–", "—"]), index - beforeIndex <= 2 { beforeIndex -= 1 }
+      let before = beforeIndex >= 0 ? tokens[beforeIndex] : nil
       let after = end < tokens.count ? tokens[end] : nil
       let named =
-        (before?.isWord(["class", "classes", "fare", "fares", "code", "codes"]) ?? false)
+        (before?.isWord(["class", "classes", "fare", "fares", "code", "codes", "rbd"]) ?? false)
         || (after?.isWord(["class", "classes", "fare", "fares", "booking"]) ?? false)
       // "A" and "I" are words as well as codes: a list needs two codes or a naming word.
       if codes.count >= 2 || named {
@@ -114,7 +117,7 @@ enum Vocabulary {
     ("world traveller", .economy), ("euro traveller", .economy), ("comfort plus", .economy),
     ("business", .business), ("club world", .business), ("club europe", .business), ("club suite", .business),
     ("polaris", .business), ("upper class", .business), ("delta one", .business), ("mint", .business), ("qsuite", .business),
-    ("signature class", .business), ("flagship business", .business), ("business first", .business),
+    ("signature class", .business), ("flagship business", .business),
     ("first", .first), ("la premiere", .first), ("first class", .first), ("flagship first", .first),
   ] as [(String, Cabin)]).map { (TextTokens.fold($0.0), $0.1) }
 
@@ -124,22 +127,62 @@ enum Vocabulary {
     cabinMatch(in: TextTokens.tokenize(text))?.cabin
   }
 
+  /// Cabin names as words, longest first.
+  private static let cabinWordLists: [(words: [String], cabin: Cabin)] =
+    cabinNames.map { (words: $0.0.split(separator: " ").map(String.init), cabin: $0.1) }.sorted { $0.words.count > $1.words.count }
+
   static func cabinMatch(in tokens: [TextToken]) -> (cabin: Cabin, tokens: Range<Int>)? {
-    let words = tokens.enumerated().filter { $0.element.kind == .word }
-    var best: (cabin: Cabin, tokens: Range<Int>, length: Int)?
-    for (name, cabin) in cabinNames {
-      let parts = name.split(separator: " ").map(String.init)
-      guard parts.count > (best?.length ?? 0) || best == nil else { continue }
-      for start in words.indices where start + parts.count <= words.count {
-        if (0..<parts.count).allSatisfy({ words[start + $0].element.folded == parts[$0] }) {
-          if best == nil || parts.count > best!.length {
-            best = (cabin, words[start].offset..<(words[start + parts.count - 1].offset + 1), parts.count)
-          }
-          break
-        }
+    let words = tokens.indices.filter { tokens[$0].kind == .word }
+    // The longest name wins; among equally long names, the first in the text.
+    for (parts, cabin) in cabinWordLists {
+      guard parts.count <= words.count else { continue }
+      for start in 0...(words.count - parts.count)
+      where (0..<parts.count).allSatisfy({ tokens[words[start + $0]].folded == parts[$0] }) {
+        return (cabin, words[start]..<(words[start + parts.count - 1] + 1))
       }
     }
-    return best.map { ($0.cabin, $0.tokens) }
+    return nil
+  }
+
+  /// Every cabin a phrase names, each name read once at its longest ("Premium Economy" is
+  /// not also "Economy").
+  static func cabins(in text: String) -> Set<Cabin> {
+    var tokens = TextTokens.tokenize(text)
+    var found = Set<Cabin>()
+    while let match = cabinMatch(in: tokens) {
+      found.insert(match.cabin)
+      tokens.removeSubrange(match.tokens)
+    }
+    return found
+  }
+
+  /// A text's sentences: split after ".", "!", "?" or ";" before a capital letter, a digit
+  /// or the end ("1.5" and "U.S. flights" stay whole).
+  static func sentences(_ text: String) -> [String] {
+    var result: [String] = []
+    var current = ""
+    let characters = Array(text)
+    for (index, character) in characters.enumerated() {
+      current.append(character)
+      guard ".!?;".contains(character) else { continue }
+      let next = index + 1 < characters.count ? characters[index + 1] : nil
+      let afterSpace = index + 2 < characters.count ? characters[index + 2] : nil
+      if next == nil || (next == " " && (afterSpace.map { $0.isUppercase || $0.isNumber || "\"“‘(".contains($0) } ?? true)) {
+        // "U.S. Gold" is not a sentence end: a single capital before the point.
+        let previousWord = current.dropLast().split(separator: " ").last ?? ""
+        if character == ".", previousWord.count == 1 || previousWord.hasSuffix(".") && previousWord.count <= 4 { continue }
+        result.append(current.trimmingCharacters(in: .whitespaces))
+        current = ""
+      }
+    }
+    if !current.trimmingCharacters(in: .whitespaces).isEmpty { result.append(current.trimmingCharacters(in: .whitespaces)) }
+    return result
+  }
+
+  /// Whether a phrase is exactly a cabin's name ("Premium Economy", "Business").
+  static func isCabinName(_ text: String) -> Bool {
+    let folded = TextTokens.tokenize(text).filter(\.isWord).map(\.folded).joined(separator: " ")
+    return cabinNames.contains { $0.0 == folded }
   }
 
   /// The cabin usually sold in a booking code, for pages that list codes without cabins.
