@@ -28,7 +28,7 @@ public struct PageClassifier: Sendable {
     ],
     .transferPartners: [
       ("transfer partners", 3), ("transfer ratio", 3), ("transfer", 1), ("transfers", 1), ("convert", 1), ("conversion", 1),
-      ("transfer time", 2), ("ratio", 1), ("minimum transfer", 2),
+      ("transfer time", 2), ("ratio", 1), ("minimum transfer", 2), ("combine", 1), ("move", 0.5),
     ],
     .awardChart: [
       ("award chart", 3), ("award", 1), ("awards", 1), ("one way", 1), ("redemption", 1), ("saver", 1), ("zone", 1),

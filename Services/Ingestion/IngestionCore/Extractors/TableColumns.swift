@@ -77,14 +77,15 @@ enum TableColumns {
       ])
   }
 
-  /// Cells that mean yes: ✓, ✔, ●, "Yes", "Y".
+  /// What a yes/no cell says: ✓, ✔, ●, "Yes", "Y" are yes; ✗, ×, ○, dashes, "No", "Not
+  /// available" are no; nil for anything else (an "x" is either, depending on the page).
   static func isYes(_ cell: String) -> Bool? {
     let trimmed = cell.trimmingCharacters(in: .whitespaces)
-    if trimmed.isEmpty { return nil }
-    if ["✓", "✔", "☑", "✅", "●", "•", "◉", "⬤", "+", "x", "X"].contains(where: { trimmed.hasPrefix($0) }) && trimmed.count <= 3 {
-      return !(trimmed == "x" || trimmed == "X") ? true : nil
+    guard !trimmed.isEmpty else { return nil }
+    if trimmed.count <= 3 {
+      if ["✓", "✔", "☑", "✅", "●", "•", "◉", "⬤", "+"].contains(where: { trimmed.hasPrefix($0) }) { return true }
+      if ["✗", "✘", "×", "○", "◯", "–", "—", "-", "❌"].contains(where: { trimmed.hasPrefix($0) }) { return false }
     }
-    if ["✗", "✘", "×", "○", "◯", "–", "—", "-", "❌"].contains(where: { trimmed.hasPrefix($0) }) && trimmed.count <= 3 { return false }
     let folded = TextTokens.fold(trimmed)
     if folded.hasPrefix("yes") || folded == "y" || folded.hasPrefix("available") || folded == "earn" || folded == "redeem" { return true }
     if folded.hasPrefix("no") || folded == "n" || folded.hasPrefix("not ") || folded == "n/a" { return false }
