@@ -23,8 +23,10 @@ import Testing
       confidence: 0.95)
   }
 
-  func build(_ facts: [ExtractedFact], document: SourceDocument = document(), previous: GraphBatch? = nil) throws -> GraphBatchBuilder.Output {
-    try GraphBatchBuilder(document: document, context: Self.context).build(facts: facts, previous: previous)
+  func build(
+    _ facts: [ExtractedFact], document: SourceDocument = document(), previous: GraphBatch? = nil, earlierPass: GraphBatch? = nil
+  ) throws -> GraphBatchBuilder.Output {
+    try GraphBatchBuilder(document: document, context: Self.context).build(facts: facts, previous: previous, earlierPass: earlierPass)
   }
 
   @Test func theSameContentMakesTheSameBatch() throws {
@@ -101,6 +103,16 @@ import Testing
     let unknown = ExtractedFact(
       .earningRate(EarningRate(program: "zz-unknown", carrier: "LH", fareClasses: ["J"], cabin: .business, accrualPercent: 50)), confidence: 0.9)
     #expect(throws: IngestionError.self) { try build([unknown]) }
+  }
+
+  @Test func aReRunWithdrawsWhatItsEarlierPassNoLongerFinds() throws {
+    let earlier = try build([Self.rate(["J"], 150), Self.rate(["Z"], 100)])
+    let again = try build([Self.rate(["J"], 150)], earlierPass: earlier.batch)
+    let z = try #require(again.batch.nodes.first { $0.label == .earningRule && $0["accrual_percent"] == .number(100) })
+    #expect(z["state"] == .string("cancelled"))
+    let j = try #require(again.batch.nodes.first { $0.label == .earningRule && $0["accrual_percent"] == .number(150) })
+    #expect(j["state"] == .string("effective"))
+    #expect(again.notes.contains { $0.hasPrefix("withdrawn: \(z.id)") })
   }
 
   @Test func anOpenEndedDistanceBandReachesTheLongestFlight() throws {

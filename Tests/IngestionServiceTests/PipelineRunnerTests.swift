@@ -34,7 +34,7 @@ import Testing
         let run = try await waitFor(.done, run: uploaded.run.runID, in: store)
         #expect(run.extractor == "lines" && run.factsExtracted == 1 && run.factsFlagged == 0 && run.graphSequence > 0)
         #expect(run.sourceDocumentID.hasPrefix("doc:ingest:ac-lh-txt:"))
-        #expect(run.outputs.map(\.stage) == ["extract_text", "extract_facts", "validate", "transform"])
+        #expect(run.outputs.map(\.stage) == ["extract_text", "extract_facts", "validate", "transform", "load"])
         // Each output is a version in the landing zone, readable like any document.
         for output in run.outputs {
           let (version, _) = try await store.document(key: output.key, versionID: output.versionID)

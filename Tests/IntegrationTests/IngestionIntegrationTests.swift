@@ -169,7 +169,7 @@ func earningChartPage(business: Int, economy: Int) -> Data {
       #expect(first.version.type == .html && first.run.state == .received)
       let done = try await pair.waitFor(.done, run: first.run.runID)
       #expect(done.factsExtracted == 2 && done.factsFlagged == 0 && done.graphSequence > 0)
-      #expect(done.outputs.map(\.stage) == [.extractText, .extractFacts, .validate, .transform])
+      #expect(done.outputs.map(\.stage) == [.extractText, .extractFacts, .validate, .transform, .load])
 
       let after = try await pair.earnings(program: "ac-aeroplan", carrier: "LH", fareClass: "C", from: "FRA", to: "YYZ")
       #expect(after.distanceMiles > 3_000)

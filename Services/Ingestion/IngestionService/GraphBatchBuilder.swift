@@ -46,7 +46,12 @@ struct GraphBatchBuilder {
   var document: SourceDocument
   var context: GraphContext
 
-  func build(facts: [ExtractedFact], previous: GraphBatch?) throws(IngestionError) -> Output {
+  /// - Parameters:
+  ///   - previous: the batch of the key's last load by another run, whose dated facts the
+  ///     new ones supersede.
+  ///   - earlierPass: this run's own batch from an earlier pass (a re-run after the extractor
+  ///     changed): facts it loaded that the new pass no longer finds are withdrawn.
+  func build(facts: [ExtractedFact], previous: GraphBatch?, earlierPass: GraphBatch? = nil) throws(IngestionError) -> Output {
     var nodes: [String: GraphNode] = [:]
     var edges: [String: GraphEdge] = [:]
     var notes: [String] = []
@@ -129,6 +134,7 @@ struct GraphBatchBuilder {
     }
 
     if let previous { notes += supersede(previous, into: &nodes, edges: edges) }
+    if let earlierPass { notes += withdraw(earlierPass, from: &nodes, edges: edges) }
     for (id, node) in nodes {
       do {
         try GraphSchema.validate(node, field: "nodes[\(id)]")
@@ -257,6 +263,33 @@ struct GraphBatchBuilder {
     }
     for old in previous.edges where old["source_document_id"]?.stringValue == previousDocument.id && edges[old.id] == nil {
       notes.append("kept: \(old.type.rawValue) \(old.fromID) → \(old.toID) is no longer on the page; it stays as the previous version stated it")
+    }
+    return notes
+  }
+
+  /// Withdraws what an earlier pass over the same document loaded and this pass no longer
+  /// finds: earning rules are cancelled, award prices end on the day they began; both stay
+  /// in the graph as the record of what was loaded.
+  private func withdraw(_ earlier: GraphBatch, from nodes: inout [String: GraphNode], edges: [String: GraphEdge]) -> [String] {
+    var notes: [String] = []
+    for old in earlier.nodes where old["source_document_id"]?.stringValue == document.nodeID && nodes[old.id] == nil {
+      var withdrawn = old
+      switch old.label {
+      case .earningRule:
+        withdrawn.properties["state"] = .string("cancelled")
+      case .awardChartEntry:
+        withdrawn.properties["expiration_date"] = old["effective_date"] ?? .string(document.retrievedDate)
+      case .eliteTier:
+        notes.append("kept: \(old.id) was found by an earlier pass and not by this one; it stays")
+        continue
+      default:
+        continue
+      }
+      nodes[old.id] = withdrawn
+      notes.append("withdrawn: \(old.id) was found by an earlier pass and not by this one")
+    }
+    for old in earlier.edges where old["source_document_id"]?.stringValue == document.nodeID && edges[old.id] == nil {
+      notes.append("kept: \(old.type.rawValue) \(old.fromID) → \(old.toID) was found by an earlier pass and not by this one; it stays")
     }
     return notes
   }

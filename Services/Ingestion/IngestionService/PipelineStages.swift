@@ -133,6 +133,12 @@ struct PipelineStages: Sendable {
         throw .permanent("the batch of the previous version (run \(previousRun.runID)) cannot be read: \(error)")
       }
     }
+    // A re-run (after a retry from an earlier stage) withdraws what its earlier pass loaded
+    // and no longer finds.
+    var earlierPass: GraphBatch?
+    if run.output(of: .load) != nil, let output = run.output(of: .transform) {
+      earlierPass = try? SeedFile.decode(try await read { try await store.stageOutput(output) })
+    }
     let versionNumber = try await read { try await store.versionNumber(key: run.documentKey, versionID: run.documentVersionID) }
     let document = SourceDocument(
       key: run.documentKey, sha256: version.sha256 ?? "", title: stored.title,
@@ -145,7 +151,7 @@ struct PipelineStages: Sendable {
       context: GraphContext(existingNodeIDs: existing, programDetails: programDetails, airlineName: airlineName))
     let output: GraphBatchBuilder.Output
     do {
-      output = try builder.build(facts: facts.facts, previous: previousBatch)
+      output = try builder.build(facts: facts.facts, previous: previousBatch, earlierPass: earlierPass)
     } catch {
       throw .permanent(error.description)
     }
@@ -180,7 +186,11 @@ struct PipelineStages: Sendable {
       throw .permanent("the stored graph batch cannot be read: \(error)")
     }
     let response = try await graph.upsert(batch)
-    return StageOutcome(state: .loaded, update: { $0.graphSequence = response.sequence })
+    let report = LoadReport(response)
+    return StageOutcome(
+      state: .loaded,
+      outputs: [.init(stage: .load, name: "load.json", content: report.encoded, kind: .batch, durationMicros: 0)],
+      update: { $0.graphSequence = response.sequence })
   }
 
   // MARK: Inputs

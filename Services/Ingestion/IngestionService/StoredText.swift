@@ -1,5 +1,6 @@
 import Foundation
 import IngestionCore
+import LoyaltyAPI
 
 /// The text stage's stored output: two header lines (the title and the page's address, as
 /// found), a blank line, then the processed text (see `ProcessedText`).
@@ -81,6 +82,34 @@ struct ValidationReport: Codable, Sendable {
   var encoded: Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    return (try? encoder.encode(self)) ?? Data("{}".utf8)
+  }
+}
+
+/// The load stage's stored output: what graph-service did with the batch.
+struct LoadReport: Codable, Sendable {
+  var nodesCreated, nodesUpdated, nodesUnchanged, edgesCreated, edgesUpdated, edgesUnchanged: Int32
+  var graphSequence: Int64
+
+  init(_ response: Loyalty_Graph_V1_UpsertBatchResponse) {
+    nodesCreated = response.nodesCreated
+    nodesUpdated = response.nodesUpdated
+    nodesUnchanged = response.nodesUnchanged
+    edgesCreated = response.edgesCreated
+    edgesUpdated = response.edgesUpdated
+    edgesUnchanged = response.edgesUnchanged
+    graphSequence = response.sequence
+  }
+
+  enum CodingKeys: String, CodingKey {
+    case nodesCreated = "nodes_created", nodesUpdated = "nodes_updated", nodesUnchanged = "nodes_unchanged"
+    case edgesCreated = "edges_created", edgesUpdated = "edges_updated", edgesUnchanged = "edges_unchanged"
+    case graphSequence = "graph_sequence"
+  }
+
+  var encoded: Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
     return (try? encoder.encode(self)) ?? Data("{}".utf8)
   }
 }
