@@ -77,25 +77,30 @@ final class RunningIngestionPair: @unchecked Sendable {
     }
   }
 
-  /// Follows the run with WatchRuns until it reaches `state` (or ends otherwise).
+  /// Follows the run with WatchRuns until it reaches `state`; fails when it ends otherwise or
+  /// waits for a curator instead.
   func waitFor(_ state: Loyalty_Ingestion_V1_RunState, run runID: String, timeout: Duration = .seconds(60)) async throws
     -> Loyalty_Ingestion_V1_Run
   {
-    try await withIngestion { ingestion in
-      var options = CallOptions.defaults
-      options.timeout = timeout
-      return try await ingestion.watchRuns(.with { $0.runID = runID }, options: options) { response in
-        var last: Loyalty_Ingestion_V1_Run?
-        for try await run in response.messages {
-          last = run
-          if run.state == state || [.done, .failed, .rejected].contains(run.state) { break }
+    /// Ends the watch from the client side: a run waiting for review keeps its stream open.
+    struct Reached: Error { var run: Loyalty_Ingestion_V1_Run }
+    do {
+      try await withIngestion { ingestion in
+        var options = CallOptions.defaults
+        options.timeout = timeout
+        try await ingestion.watchRuns(.with { $0.runID = runID }, options: options) { response in
+          for try await run in response.messages where run.state == state || [.done, .failed, .rejected, .needsReview].contains(run.state) {
+            throw Reached(run: run)
+          }
         }
-        guard let last, last.state == state else {
-          throw TestFailure("run \(runID) ended \(last.map { "\($0.state): \($0.reason)" } ?? "without news"), expected \(state)")
-        }
-        return last
       }
+    } catch let reached as Reached {
+      guard reached.run.state == state else {
+        throw TestFailure("run \(runID) ended \(reached.run.state): \(reached.run.reason), expected \(state)")
+      }
+      return reached.run
     }
+    throw TestFailure("the watch of run \(runID) ended before it reached \(state)")
   }
 
   func earnings(program: String, carrier: String, fareClass: String, from origin: String, to destination: String) async throws
@@ -299,6 +304,75 @@ func earningChartPage(business: Int, economy: Int) -> Data {
         }
       }
       #expect(anonymous == .unauthenticated)
+    }
+  }
+}
+
+/// An award chart that never says which cabin its prices are for: the extractor keeps the
+/// prices but is not sure enough of them to load without a curator.
+let awardGridWithoutCabin = Data(
+  """
+  <html><head><title>AAdvantage partner awards</title></head><body>
+  <h1>AAdvantage partner awards</h1>
+  <p>Miles needed for a one-way partner award with AAdvantage.</p>
+  <table>
+  <tr><th>From</th><th>Europe</th><th>North Asia</th></tr>
+  <tr><td>North America</td><td>30,000</td><td>35,000</td></tr>
+  </table>
+  </body></html>
+  """.utf8)
+
+@Suite(.serialized) struct IngestionReviewIntegrationTests {
+  @Test func curatorsApproveRejectAndRetryRuns() async throws {
+    try await RunningIngestionPair.with { pair in
+      let uploaded = try await pair.upload(key: "programs/aa/partner-awards.html", awardGridWithoutCabin)
+      let waiting = try await pair.waitFor(.needsReview, run: uploaded.run.runID)
+      #expect(waiting.factsFlagged > 0 && !waiting.reason.isEmpty)
+      let sequenceBefore = try await pair.graphStatistics().lastSequence
+
+      // Only a run in review can be approved or rejected.
+      let early = await rpcError {
+        try await pair.withIngestion { try await $0.retryRun(.with { $0.runID = uploaded.run.runID }) }
+      }
+      #expect(early?.code == .failedPrecondition)
+      let approved = try await pair.withIngestion {
+        try await $0.approveRun(.with {
+          $0.runID = uploaded.run.runID
+          $0.comment = "checked"
+        })
+      }
+      #expect(approved.state == .approved && approved.reviewedBy == "curator-it")
+      let done = try await pair.waitFor(.done, run: uploaded.run.runID)
+      #expect(try await pair.graphStatistics().lastSequence > sequenceBefore)
+      let again = await rpcError {
+        try await pair.withIngestion { try await $0.rejectRun(.with { $0.runID = done.runID }) }
+      }
+      #expect(again?.code == .failedPrecondition)
+
+      // A re-run from the facts stage (as after an extractor change) loads the same facts:
+      // nothing changes in the graph.
+      let loadedAt = try await pair.graphStatistics().lastSequence
+      let rerun = try await pair.withIngestion {
+        try await $0.retryRun(.with {
+          $0.runID = done.runID
+          $0.fromStage = .extractFacts
+        })
+      }
+      #expect(rerun.state == .textExtracted && rerun.reviewedBy.isEmpty)
+      // The same uncertain facts need a curator again.
+      _ = try await pair.waitFor(.needsReview, run: done.runID)
+      _ = try await pair.withIngestion { try await $0.approveRun(.with { $0.runID = done.runID }) }
+      _ = try await pair.waitFor(.done, run: done.runID)
+      #expect(try await pair.graphStatistics().lastSequence == loadedAt)
+
+      // A second page waits for review and is rejected: nothing of it is loaded.
+      let other = try await pair.upload(key: "programs/aa/partner-awards-2.html", awardGridWithoutCabin + Data(" ".utf8))
+      _ = try await pair.waitFor(.needsReview, run: other.run.runID)
+      let rejected = try await pair.withIngestion { try await $0.rejectRun(.with { $0.runID = other.run.runID }) }
+      #expect(rejected.state == .rejected)
+      #expect(try await pair.graphStatistics().lastSequence == loadedAt)
+      let unknown = await rpcError { try await pair.withIngestion { try await $0.getRun(.with { $0.runID = "run-nope" }) } }
+      #expect(unknown?.code == .notFound)
     }
   }
 }
