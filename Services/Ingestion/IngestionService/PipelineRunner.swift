@@ -30,6 +30,9 @@ public final class PipelineRunner: Sendable {
     /// Keys with a run in the transform or load stage: one at a time per key, so versions
     /// of one document never load over each other.
     var busyKeys: Set<String> = []
+    /// Runs held back (their key busy, or an older version ahead of them) until this time;
+    /// kept in memory, since waiting is no change of the run worth a journal record.
+    var heldUntil: [String: Int64] = [:]
     var nextDueMicros: Int64?
   }
 
@@ -92,8 +95,16 @@ public final class PipelineRunner: Sendable {
       return
     }
     var started = 0
+    var held: Int64?
     for run in due where started < free {
       let claimed = state.withLock { state -> Bool in
+        if let until = state.heldUntil[run.runID] {
+          guard until <= now else {
+            held = min(held ?? until, until)
+            return false
+          }
+          state.heldUntil[run.runID] = nil
+        }
         guard !state.inFlight.contains(run.runID) else { return false }
         state.inFlight.insert(run.runID)
         return true
@@ -109,8 +120,13 @@ public final class PipelineRunner: Sendable {
       }
     }
     state.withLock { state in
+      // Holds long past belong to runs that moved on meanwhile.
+      state.heldUntil = state.heldUntil.filter { $0.value > now - 60_000_000 }
       // Due runs left for lack of a free worker are looked at again when one frees up.
-      state.nextDueMicros = due.count > started ? now : nextDue.map { max($0, now + 1_000) }
+      var next = nextDue.map { max($0, now + 1_000) }
+      if let held { next = min(next ?? held, held) }
+      if due.count > started + state.heldUntil.count { next = now }
+      state.nextDueMicros = next
     }
   }
 
@@ -203,10 +219,10 @@ public final class PipelineRunner: Sendable {
 
   /// Leaves the run for later without counting an attempt (its key is busy).
   private func postpone(_ run: RunRecord, by delay: Duration) async {
-    _ = await write(run) {
-      try await self.store.advance(run.runID, from: run.state) { record in
-        record.nextAttemptAtMicros = IngestionStore.nowMicros() + delay.inMicroseconds
-      }
+    let until = IngestionStore.nowMicros() + delay.inMicroseconds
+    state.withLock { state in
+      state.heldUntil[run.runID] = until
+      state.nextDueMicros = min(state.nextDueMicros ?? until, until)
     }
   }
 
