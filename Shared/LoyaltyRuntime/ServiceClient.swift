@@ -56,3 +56,13 @@ public func withServiceClient<Result: Sendable>(
     try await body(client)
   }
 }
+
+/// A long-lived plaintext HTTP/2 client to `address` that signs every call as `principal`
+/// (service-to-service calls); run its connections with `runConnections()`.
+public func makeSignedServiceClient(
+  _ address: ServiceAddress, identity: InternalIdentity, principal: Principal, maxBackoff: Duration
+) throws -> GRPCClient<HTTP2ClientTransport.Posix> {
+  let transport = try HTTP2ClientTransport.Posix(
+    target: address.resolvableTarget, transportSecurity: .plaintext, config: .defaults { $0.backoff.max = maxBackoff })
+  return GRPCClient(transport: transport, interceptors: [IdentitySigningInterceptor(identity: identity, principal: principal)])
+}

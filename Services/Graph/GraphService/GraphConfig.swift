@@ -21,17 +21,7 @@ public struct GraphConfig: Sendable {
   }
 
   /// An OpenAI-compatible chat completions endpoint that may phrase Ask answers.
-  public struct LanguageModel: Sendable {
-    public var baseURL: URL
-    public var model: String
-    public var apiKey: String?
-
-    public init(baseURL: URL, model: String, apiKey: String? = nil) {
-      self.baseURL = baseURL
-      self.model = model
-      self.apiKey = apiKey
-    }
-  }
+  public typealias LanguageModel = LanguageModelEndpoint
 
   public var service: RuntimeConfig
   public var durability: ServiceDatabase.Durability
@@ -69,20 +59,8 @@ public struct GraphConfig: Sendable {
     guard let seed = Seed(rawValue: seedText) else {
       throw ConfigError(key: "graph.seed", message: "'\(seedText)' is not curated or none")
     }
-    var languageModel: LanguageModel?
-    if let urlText = setting(llmURL, "LOYALTY_LLM_URL") {
-      guard let url = URL(string: urlText), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-        throw ConfigError(key: "llm.url", message: "'\(urlText)' is not an http(s) URL")
-      }
-      var apiKey: String?
-      if let keyFile = setting(llmAPIKeyFile, "LOYALTY_LLM_API_KEY_FILE") {
-        guard let data = FileManager.default.contents(atPath: keyFile) else {
-          throw ConfigError(key: "llm.apiKeyFile", message: "cannot read \(keyFile)")
-        }
-        apiKey = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-      }
-      languageModel = LanguageModel(baseURL: url, model: setting(llmModel, "LOYALTY_LLM_MODEL") ?? "gpt-4o-mini", apiKey: apiKey)
-    }
+    let languageModel = try LanguageModelEndpoint.configured(
+      url: llmURL, model: llmModel, apiKeyFile: llmAPIKeyFile, environment: environment)
     self.init(service: service, durability: durability, profileTarget: profile, seed: seed, languageModel: languageModel)
   }
 

@@ -47,11 +47,8 @@ public final class ProfileDirectory: ProfileLookup, Sendable {
   private let profiles: Loyalty_Profile_V1_ProfileService.Client<HTTP2ClientTransport.Posix>
 
   public init(target: ServiceAddress, identity: InternalIdentity) throws {
-    let transport = try HTTP2ClientTransport.Posix(
-      target: target.resolvableTarget, transportSecurity: .plaintext, config: .defaults { $0.backoff.max = .seconds(2) })
-    client = GRPCClient(
-      transport: transport,
-      interceptors: [IdentitySigningInterceptor(identity: identity, principal: Principal(subject: "graph-service", role: .service))])
+    client = try makeSignedServiceClient(
+      target, identity: identity, principal: Principal(subject: "graph-service", role: .service), maxBackoff: .seconds(2))
     profiles = Loyalty_Profile_V1_ProfileService.Client(wrapping: client)
   }
 

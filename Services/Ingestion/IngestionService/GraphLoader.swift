@@ -48,11 +48,8 @@ public final class GraphServiceLoader: GraphWriting {
   private let graph: Loyalty_Graph_V1_GraphService.Client<HTTP2ClientTransport.Posix>
 
   public init(target: ServiceAddress, identity: InternalIdentity) throws {
-    let transport = try HTTP2ClientTransport.Posix(
-      target: target.resolvableTarget, transportSecurity: .plaintext, config: .defaults { $0.backoff.max = .seconds(1) })
-    client = GRPCClient(
-      transport: transport,
-      interceptors: [IdentitySigningInterceptor(identity: identity, principal: Principal(subject: "ingestion-service", role: .service))])
+    client = try makeSignedServiceClient(
+      target, identity: identity, principal: Principal(subject: "ingestion-service", role: .service), maxBackoff: .seconds(1))
     graph = Loyalty_Graph_V1_GraphService.Client(wrapping: client)
   }
 

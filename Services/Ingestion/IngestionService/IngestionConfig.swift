@@ -30,17 +30,7 @@ public struct IngestionConfig: Sendable {
   }
 
   /// An OpenAI-compatible chat completions endpoint for the LLM extractor.
-  public struct LanguageModel: Sendable {
-    public var baseURL: URL
-    public var model: String
-    public var apiKey: String?
-
-    public init(baseURL: URL, model: String, apiKey: String? = nil) {
-      self.baseURL = baseURL
-      self.model = model
-      self.apiKey = apiKey
-    }
-  }
+  public typealias LanguageModel = LanguageModelEndpoint
 
   /// What the landing zone keeps of superseded versions.
   public struct Lifecycle: Sendable, Equatable {
@@ -154,20 +144,8 @@ public struct IngestionConfig: Sendable {
       interval: .seconds(
         try integer(flags.lifecycleInterval, "LOYALTY_INGEST_LIFECYCLE_INTERVAL", key: "lifecycle.interval", default: 3600, in: 1...604_800)))
 
-    var languageModel: LanguageModel?
-    if let urlText = setting(flags.llmURL, "LOYALTY_LLM_URL") {
-      guard let url = URL(string: urlText), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-        throw ConfigError(key: "llm.url", message: "'\(urlText)' is not an http(s) URL")
-      }
-      var apiKey: String?
-      if let keyFile = setting(flags.llmAPIKeyFile, "LOYALTY_LLM_API_KEY_FILE") {
-        guard let data = FileManager.default.contents(atPath: keyFile) else {
-          throw ConfigError(key: "llm.apiKeyFile", message: "cannot read \(keyFile)")
-        }
-        apiKey = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-      }
-      languageModel = LanguageModel(baseURL: url, model: setting(flags.llmModel, "LOYALTY_LLM_MODEL") ?? "gpt-4o-mini", apiKey: apiKey)
-    }
+    let languageModel = try LanguageModelEndpoint.configured(
+      url: flags.llmURL, model: flags.llmModel, apiKeyFile: flags.llmAPIKeyFile, environment: environment)
     if extractor == .llm, languageModel == nil {
       throw ConfigError(key: "ingest.extractor", message: "llm needs an endpoint: set llm.url (--llm-url or LOYALTY_LLM_URL)")
     }
