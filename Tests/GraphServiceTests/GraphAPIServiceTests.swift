@@ -41,6 +41,24 @@ import Testing
     }
   }
 
+  @Test func getNodesReturnsTheExistingNodesInTheOrderAsked() async throws {
+    try await withFixture { harness in
+      let traveler = harness.metadata(GraphHarness.traveler)
+      let response = try await harness.client.getNodes(
+        .with { $0.ids = ["airport:LHR", "airport:NOPE", "airport:DFW", "airport:LHR"] }, metadata: traveler)
+      #expect(response.nodes.map(\.id) == ["airport:LHR", "airport:DFW"])
+      #expect(response.nodes.first?.properties.properties["iata"] == "LHR")
+      let empty = try await harness.client.getNodes(.init(), metadata: traveler)
+      #expect(empty.nodes.isEmpty)
+      let tooMany = await rpcOutcome {
+        try await harness.client.getNodes(.with { $0.ids = (0...1_000).map { "airport:X\($0)" } }, metadata: traveler)
+      }
+      #expect(tooMany.code == .invalidArgument && tooMany.message.hasPrefix("ids"))
+      let blank = await rpcOutcome { try await harness.client.getNodes(.with { $0.ids = ["airport:LHR", ""] }, metadata: traveler) }
+      #expect(blank.code == .invalidArgument && blank.message.hasPrefix("ids[1]"))
+    }
+  }
+
   @Test func callsWithoutIdentityAreUnauthenticated() async throws {
     try await withFixture { harness in
       #expect(await statusCode { try await harness.client.getStatistics(.init(), metadata: harness.metadata(nil)) } == .unauthenticated)

@@ -11,6 +11,7 @@ import SwiftProtobuf
 public struct GraphAPIService: Loyalty_Graph_V1_GraphService.SimpleServiceProtocol {
   /// Roles that may change the graph.
   public static let writers: Set<Role> = [.curator, .admin, .service]
+  static let maxNodesPerLookup = 1_000
   /// Most nodes plus edges one UpsertBatch request may carry.
   public static let maxBatchItems = 100_000
   /// Most bytes one ImportOpenFlights stream may carry (the full OpenFlights data is ~4 MB).
@@ -50,6 +51,20 @@ public struct GraphAPIService: Loyalty_Graph_V1_GraphService.SimpleServiceProtoc
     _ = try Authorization.caller()
     let id = try GraphRequestFields.nodeID(request.id)
     return try await run { try await store.node(id) }.message
+  }
+
+  public func getNodes(request: Loyalty_Graph_V1_GetNodesRequest, context: ServerContext) async throws -> Loyalty_Graph_V1_GetNodesResponse {
+    _ = try Authorization.caller()
+    guard request.ids.count <= Self.maxNodesPerLookup else {
+      throw GraphError.invalidArgument(field: "ids", reason: "asks for \(request.ids.count) nodes; at most \(Self.maxNodesPerLookup) per call")
+    }
+    var ids: [String] = []
+    var seen: Set<String> = []
+    for (index, id) in request.ids.enumerated() where seen.insert(id).inserted {
+      ids.append(try GraphRequestFields.nodeID(id, field: "ids[\(index)]"))
+    }
+    let nodes = try await run { try await store.nodes(ids) }
+    return .with { $0.nodes = nodes.map(\.message) }
   }
 
   public func deleteNode(

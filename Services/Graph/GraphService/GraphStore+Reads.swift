@@ -36,6 +36,23 @@ extension GraphStore {
     }
   }
 
+  /// The stored nodes among `ids`, in the order of `ids`; ids without a node are left out.
+  public func nodes(_ ids: [String]) async throws -> [GraphNodeRecord] {
+    try await database.read { db in
+      var found: [String: GraphNodeRecord] = [:]
+      // SQLite limits bound parameters per statement; 500 stays far below every build's limit.
+      for start in stride(from: 0, to: ids.count, by: 500) {
+        let chunk = Array(ids[start..<min(start + 500, ids.count)])
+        let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+        for row in try Row.fetchAll(db, sql: "SELECT * FROM nodes WHERE id IN (\(placeholders))", arguments: StatementArguments(chunk)) {
+          let record = try Self.nodeRecord(row)
+          found[record.node.id] = record
+        }
+      }
+      return ids.compactMap { found[$0] }
+    }
+  }
+
   /// The stored edge with this id ("TYPE|from|to|key"); `GraphError.edgeNotFound` when there
   /// is none.
   public func edge(_ id: String) async throws -> GraphEdgeRecord {

@@ -63,39 +63,20 @@ public final class GraphServiceLoader: GraphWriting {
   }
 
   public func existingNodes(_ ids: Set<String>) async throws(StageFailure) -> Set<String> {
+    var options = CallOptions.defaults
+    options.timeout = .seconds(10)
+    var found: Set<String> = []
+    let sorted = ids.sorted()
     do {
-      return try await withThrowingTaskGroup(of: String?.self) { group in
-        var found: Set<String> = []
-        var pending = ids.sorted()[...]
-        // A few lookups in flight at a time: enough to hide the round trips, few enough not
-        // to crowd out other callers.
-        for _ in 0..<8 {
-          guard let id = pending.popFirst() else { break }
-          group.addTask { try await self.lookUp(id) }
-        }
-        while let result = try await group.next() {
-          if let id = result { found.insert(id) }
-          if let id = pending.popFirst() {
-            group.addTask { try await self.lookUp(id) }
-          }
-        }
-        return found
+      for start in stride(from: 0, to: sorted.count, by: 1_000) {
+        let chunk = Array(sorted[start..<min(start + 1_000, sorted.count)])
+        let response = try await graph.getNodes(.with { $0.ids = chunk }, options: options)
+        found.formUnion(response.nodes.map(\.id))
       }
     } catch {
       throw StageFailure(calling: "graph-service", error)
     }
-  }
-
-  /// The id when the node exists, nil when it does not.
-  private func lookUp(_ id: String) async throws -> String? {
-    var options = CallOptions.defaults
-    options.timeout = .seconds(5)
-    do {
-      _ = try await graph.getNode(.with { $0.id = id }, options: options)
-      return id
-    } catch let error as RPCError where error.code == .notFound {
-      return nil
-    }
+    return found
   }
 
   public func upsert(_ batch: GraphBatch) async throws(StageFailure) -> Loyalty_Graph_V1_UpsertBatchResponse {

@@ -46,6 +46,19 @@ public enum Loyalty_Graph_V1_GraphService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetNodes" metadata.
+        public enum GetNodes: Sendable {
+            /// Request type for "GetNodes".
+            public typealias Input = Loyalty_Graph_V1_GetNodesRequest
+            /// Response type for "GetNodes".
+            public typealias Output = Loyalty_Graph_V1_GetNodesResponse
+            /// Descriptor for "GetNodes".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "loyalty.graph.v1.GraphService"),
+                method: "GetNodes",
+                type: .unary
+            )
+        }
         /// Namespace for "DeleteNode" metadata.
         public enum DeleteNode: Sendable {
             /// Request type for "DeleteNode".
@@ -141,6 +154,7 @@ public enum Loyalty_Graph_V1_GraphService: Sendable {
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             UpsertBatch.descriptor,
             GetNode.descriptor,
+            GetNodes.descriptor,
             DeleteNode.descriptor,
             DeleteEdge.descriptor,
             GetNeighbors.descriptor,
@@ -208,6 +222,25 @@ extension Loyalty_Graph_V1_GraphService {
             request: GRPCCore.StreamingServerRequest<Loyalty_Graph_V1_GetNodeRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Loyalty_Graph_V1_Node>
+
+        /// Handle the "GetNodes" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The nodes among `ids` that exist, in the order asked (up to 1000 ids); ids with no node
+        /// > are left out, so a caller learns in one call which of many nodes it must create.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Loyalty_Graph_V1_GetNodesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Loyalty_Graph_V1_GetNodesResponse` messages.
+        func getNodes(
+            request: GRPCCore.StreamingServerRequest<Loyalty_Graph_V1_GetNodesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Loyalty_Graph_V1_GetNodesResponse>
 
         /// Handle the "DeleteNode" method.
         ///
@@ -376,6 +409,25 @@ extension Loyalty_Graph_V1_GraphService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Loyalty_Graph_V1_Node>
 
+        /// Handle the "GetNodes" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The nodes among `ids` that exist, in the order asked (up to 1000 ids); ids with no node
+        /// > are left out, so a caller learns in one call which of many nodes it must create.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Loyalty_Graph_V1_GetNodesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Loyalty_Graph_V1_GetNodesResponse` message.
+        func getNodes(
+            request: GRPCCore.ServerRequest<Loyalty_Graph_V1_GetNodesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Loyalty_Graph_V1_GetNodesResponse>
+
         /// Handle the "DeleteNode" method.
         ///
         /// > Source IDL Documentation:
@@ -541,6 +593,25 @@ extension Loyalty_Graph_V1_GraphService {
             context: GRPCCore.ServerContext
         ) async throws -> Loyalty_Graph_V1_Node
 
+        /// Handle the "GetNodes" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The nodes among `ids` that exist, in the order asked (up to 1000 ids); ids with no node
+        /// > are left out, so a caller learns in one call which of many nodes it must create.
+        ///
+        /// - Parameters:
+        ///   - request: A `Loyalty_Graph_V1_GetNodesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Loyalty_Graph_V1_GetNodesResponse` to respond with.
+        func getNodes(
+            request: Loyalty_Graph_V1_GetNodesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Loyalty_Graph_V1_GetNodesResponse
+
         /// Handle the "DeleteNode" method.
         ///
         /// > Source IDL Documentation:
@@ -693,6 +764,17 @@ extension Loyalty_Graph_V1_GraphService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Loyalty_Graph_V1_GraphService.Method.GetNodes.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Loyalty_Graph_V1_GetNodesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Loyalty_Graph_V1_GetNodesResponse>(),
+            handler: { request, context in
+                try await self.getNodes(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Loyalty_Graph_V1_GraphService.Method.DeleteNode.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Loyalty_Graph_V1_DeleteNodeRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Loyalty_Graph_V1_DeleteNodeResponse>(),
@@ -791,6 +873,17 @@ extension Loyalty_Graph_V1_GraphService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Loyalty_Graph_V1_Node> {
         let response = try await self.getNode(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getNodes(
+        request: GRPCCore.StreamingServerRequest<Loyalty_Graph_V1_GetNodesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Loyalty_Graph_V1_GetNodesResponse> {
+        let response = try await self.getNodes(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -897,6 +990,19 @@ extension Loyalty_Graph_V1_GraphService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Loyalty_Graph_V1_Node> {
         return GRPCCore.ServerResponse<Loyalty_Graph_V1_Node>(
             message: try await self.getNode(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getNodes(
+        request: GRPCCore.ServerRequest<Loyalty_Graph_V1_GetNodesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Loyalty_Graph_V1_GetNodesResponse> {
+        return GRPCCore.ServerResponse<Loyalty_Graph_V1_GetNodesResponse>(
+            message: try await self.getNodes(
                 request: request.message,
                 context: context
             ),
@@ -1048,6 +1154,30 @@ extension Loyalty_Graph_V1_GraphService {
             deserializer: some GRPCCore.MessageDeserializer<Loyalty_Graph_V1_Node>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Loyalty_Graph_V1_Node>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetNodes" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The nodes among `ids` that exist, in the order asked (up to 1000 ids); ids with no node
+        /// > are left out, so a caller learns in one call which of many nodes it must create.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Loyalty_Graph_V1_GetNodesRequest` message.
+        ///   - serializer: A serializer for `Loyalty_Graph_V1_GetNodesRequest` messages.
+        ///   - deserializer: A deserializer for `Loyalty_Graph_V1_GetNodesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getNodes<Result>(
+            request: GRPCCore.ClientRequest<Loyalty_Graph_V1_GetNodesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Loyalty_Graph_V1_GetNodesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Loyalty_Graph_V1_GetNodesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Loyalty_Graph_V1_GetNodesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "DeleteNode" method.
@@ -1285,6 +1415,41 @@ extension Loyalty_Graph_V1_GraphService {
             try await self.client.unary(
                 request: request,
                 descriptor: Loyalty_Graph_V1_GraphService.Method.GetNode.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetNodes" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The nodes among `ids` that exist, in the order asked (up to 1000 ids); ids with no node
+        /// > are left out, so a caller learns in one call which of many nodes it must create.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Loyalty_Graph_V1_GetNodesRequest` message.
+        ///   - serializer: A serializer for `Loyalty_Graph_V1_GetNodesRequest` messages.
+        ///   - deserializer: A deserializer for `Loyalty_Graph_V1_GetNodesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getNodes<Result>(
+            request: GRPCCore.ClientRequest<Loyalty_Graph_V1_GetNodesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Loyalty_Graph_V1_GetNodesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Loyalty_Graph_V1_GetNodesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Loyalty_Graph_V1_GetNodesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Loyalty_Graph_V1_GraphService.Method.GetNodes.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -1589,6 +1754,36 @@ extension Loyalty_Graph_V1_GraphService.ClientProtocol {
         )
     }
 
+    /// Call the "GetNodes" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The nodes among `ids` that exist, in the order asked (up to 1000 ids); ids with no node
+    /// > are left out, so a caller learns in one call which of many nodes it must create.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Loyalty_Graph_V1_GetNodesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getNodes<Result>(
+        request: GRPCCore.ClientRequest<Loyalty_Graph_V1_GetNodesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Loyalty_Graph_V1_GetNodesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getNodes(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Loyalty_Graph_V1_GetNodesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Loyalty_Graph_V1_GetNodesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "DeleteNode" method.
     ///
     /// > Source IDL Documentation:
@@ -1852,6 +2047,40 @@ extension Loyalty_Graph_V1_GraphService.ClientProtocol {
             metadata: metadata
         )
         return try await self.getNode(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetNodes" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The nodes among `ids` that exist, in the order asked (up to 1000 ids); ids with no node
+    /// > are left out, so a caller learns in one call which of many nodes it must create.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getNodes<Result>(
+        _ message: Loyalty_Graph_V1_GetNodesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Loyalty_Graph_V1_GetNodesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Loyalty_Graph_V1_GetNodesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getNodes(
             request: request,
             options: options,
             onResponse: handleResponse
