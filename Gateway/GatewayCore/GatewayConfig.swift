@@ -14,7 +14,9 @@ import LoyaltyRuntime
 /// - `rateLimits`: `{ "classes": { "read": { "ratePerSecond", "burst" } }, "anonymousClasses": {...} }`
 /// - `jwt`: `{ "issuer", "audience", "hs256SecretFile", "es256PublicKeyFile", "clockSkewSeconds" }`
 /// - `retry`: `{ "maxAttempts": 3, "backoffMilliseconds": 25 }`
-/// - `maxRequestBytes`: the largest request message accepted (default 4 MiB)
+/// - `maxRequestBytes`: the largest request message accepted (default 4 MiB). It bounds each
+///   message, not a call: a client-streaming call (a document upload in 64 KiB chunks, an
+///   OpenFlights import) may send any total, which the service behind it limits.
 public struct GatewayConfig: Codable, Sendable, Equatable {
   public struct APIVersion: Codable, Sendable, Equatable {
     public var name: String
@@ -147,17 +149,19 @@ public struct GatewayConfig: Codable, Sendable, Equatable {
 
   /// The local suite: every service on loopback at its default port, v1 and v2 of the
   /// profile API each behind its own alias, the graph and the advisor (both hosted by
-  /// graph-service) behind theirs, and the backup API. The backup pool is not required:
-  /// clients' calls never depend on it, so the gateway stays ready while it is down.
+  /// graph-service) behind theirs, the ingestion API and the backup API. The ingestion and
+  /// backup pools are not required: travellers' calls never depend on them, so the gateway
+  /// stays ready while either is down.
   public static func localSuite(
     profileTarget: String = "127.0.0.1:50052", graphTarget: String = "127.0.0.1:50051",
-    backupTarget: String = "127.0.0.1:50054"
+    ingestionTarget: String = "127.0.0.1:50053", backupTarget: String = "127.0.0.1:50054"
   ) -> GatewayConfig {
     GatewayConfig(
       versions: [APIVersion(name: "v1"), APIVersion(name: "v2")],
       upstreams: [
         Upstream(name: "profile", targets: [profileTarget], required: true),
         Upstream(name: "graph", targets: [graphTarget], required: true),
+        Upstream(name: "ingestion", targets: [ingestionTarget], required: false),
         Upstream(name: "backup", targets: [backupTarget], required: false),
       ],
       aliases: [
@@ -165,6 +169,7 @@ public struct GatewayConfig: Codable, Sendable, Equatable {
         Alias(name: "profile-v2", pools: [WeightedPool(pool: "profile", weight: 100)]),
         Alias(name: "graph-v1", pools: [WeightedPool(pool: "graph", weight: 100)]),
         Alias(name: "advisor-v1", pools: [WeightedPool(pool: "graph", weight: 100)]),
+        Alias(name: "ingestion-v1", pools: [WeightedPool(pool: "ingestion", weight: 100)]),
         Alias(name: "backup-v1", pools: [WeightedPool(pool: "backup", weight: 100)]),
       ],
       routes: [
@@ -172,6 +177,7 @@ public struct GatewayConfig: Codable, Sendable, Equatable {
         Route(apiVersion: "v2", service: "loyalty.profile.v2.ProfileService", alias: "profile-v2"),
         Route(apiVersion: "v1", service: "loyalty.graph.v1.GraphService", alias: "graph-v1"),
         Route(apiVersion: "v1", service: "loyalty.advisor.v1.AdvisorService", alias: "advisor-v1"),
+        Route(apiVersion: "v1", service: "loyalty.ingestion.v1.IngestionService", alias: "ingestion-v1"),
         Route(apiVersion: "v1", service: "loyalty.backup.v1.BackupService", alias: "backup-v1"),
       ],
       rateLimits: defaultRateLimits

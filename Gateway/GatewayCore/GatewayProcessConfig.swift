@@ -13,6 +13,7 @@ public let gatewayDefaults = ServiceDefaults(name: "gateway", grpcPort: 8080, ad
 /// | gateway.config | `--config` | `LOYALTY_GATEWAY_CONFIG` | `<data dir>/gateway.json`, created for the local suite when missing |
 /// | peers.profile | `--profile-target` | `LOYALTY_PROFILE_TARGET` | 127.0.0.1:50052 (only when creating the file) |
 /// | peers.graph | `--graph-target` | `LOYALTY_GRAPH_TARGET` | 127.0.0.1:50051 (only when creating the file) |
+/// | peers.ingestion | `--ingestion-target` | `LOYALTY_INGESTION_TARGET` | 127.0.0.1:50053 (only when creating the file) |
 /// | peers.backup | `--backup-target` | `LOYALTY_BACKUP_TARGET` | 127.0.0.1:50054 (only when creating the file) |
 ///
 /// Routes, upstream pools, aliases, rate limits and JWT settings live in the file (see
@@ -23,23 +24,27 @@ public struct GatewayProcessConfig: Sendable {
   public var configFile: URL
   public var profileTarget: String
   public var graphTarget: String
+  public var ingestionTarget: String
   public var backupTarget: String
 
   public init(
     service: RuntimeConfig, httpPort: Int, configFile: URL, profileTarget: String = "127.0.0.1:50052",
-    graphTarget: String = "127.0.0.1:50051", backupTarget: String = "127.0.0.1:50054"
+    graphTarget: String = "127.0.0.1:50051", ingestionTarget: String = "127.0.0.1:50053",
+    backupTarget: String = "127.0.0.1:50054"
   ) {
     self.service = service
     self.httpPort = httpPort
     self.configFile = configFile
     self.profileTarget = profileTarget
     self.graphTarget = graphTarget
+    self.ingestionTarget = ingestionTarget
     self.backupTarget = backupTarget
   }
 
   public init(
     options: ServiceOptions, httpPort: Int?, configFile: String?, profileTarget: String?, graphTarget: String? = nil,
-    backupTarget: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+    ingestionTarget: String? = nil, backupTarget: String? = nil,
+    environment: [String: String] = ProcessInfo.processInfo.environment
   ) throws(ConfigError) {
     let service = try RuntimeConfig(options: options, defaults: gatewayDefaults, environment: environment)
     var port = 8081
@@ -59,12 +64,15 @@ public struct GatewayProcessConfig: Sendable {
     _ = try ServiceAddress(parsing: target, key: "peers.profile")
     let graph = graphTarget ?? environment["LOYALTY_GRAPH_TARGET"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1:50051"
     _ = try ServiceAddress(parsing: graph, key: "peers.graph")
+    let ingestion =
+      ingestionTarget ?? environment["LOYALTY_INGESTION_TARGET"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1:50053"
+    _ = try ServiceAddress(parsing: ingestion, key: "peers.ingestion")
     let backup = backupTarget ?? environment["LOYALTY_BACKUP_TARGET"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1:50054"
     _ = try ServiceAddress(parsing: backup, key: "peers.backup")
     self.init(
       service: service, httpPort: port,
       configFile: file.map { URL(fileURLWithPath: $0) } ?? service.dataDirectory.appendingPathComponent("gateway.json"),
-      profileTarget: target, graphTarget: graph, backupTarget: backup)
+      profileTarget: target, graphTarget: graph, ingestionTarget: ingestion, backupTarget: backup)
   }
 
   public var keysDatabasePath: URL { service.dataDirectory.appendingPathComponent("gateway.sqlite") }
@@ -74,7 +82,8 @@ public struct GatewayProcessConfig: Sendable {
     if FileManager.default.fileExists(atPath: configFile.path) {
       return try GatewayConfig.load(from: configFile)
     }
-    let settings = GatewayConfig.localSuite(profileTarget: profileTarget, graphTarget: graphTarget, backupTarget: backupTarget)
+    let settings = GatewayConfig.localSuite(
+      profileTarget: profileTarget, graphTarget: graphTarget, ingestionTarget: ingestionTarget, backupTarget: backupTarget)
     do {
       try settings.save(to: configFile)
     } catch {

@@ -68,6 +68,7 @@ enum RESTRoutes {
   static let admin = "loyalty.gateway.v1.GatewayAdmin"
   static let graphV1 = "loyalty.graph.v1.GraphService"
   static let advisorV1 = "loyalty.advisor.v1.AdvisorService"
+  static let ingestionV1 = "loyalty.ingestion.v1.IngestionService"
   static let backupV1 = "loyalty.backup.v1.BackupService"
 
   static let all: [RESTRoute] = [
@@ -99,6 +100,13 @@ enum RESTRoutes {
     .init(.POST, "/v1/advisor/crediting", service: advisorV1, rpc: "RecommendCreditingProgram", Loyalty_Advisor_V1_RecommendCreditingProgramRequest.self, Loyalty_Advisor_V1_RecommendCreditingProgramResponse.self),
     .init(.POST, "/v1/advisor/award-pathways", service: advisorV1, rpc: "FindAwardPathways", Loyalty_Advisor_V1_FindAwardPathwaysRequest.self, Loyalty_Advisor_V1_FindAwardPathwaysResponse.self),
     .init(.POST, "/v1/advisor/ask", service: advisorV1, rpc: "Ask", Loyalty_Advisor_V1_AskRequest.self, Loyalty_Advisor_V1_AskResponse.self),
+
+    // Uploads (client-streaming) and GetDocument and WatchRuns (server-streaming) are gRPC only.
+    .init(.GET, "/v1/ingestion/runs", service: ingestionV1, rpc: "ListRuns", Loyalty_Ingestion_V1_ListRunsRequest.self, Loyalty_Ingestion_V1_ListRunsResponse.self),
+    .init(.GET, "/v1/ingestion/runs/{run_id}", service: ingestionV1, rpc: "GetRun", Loyalty_Ingestion_V1_GetRunRequest.self, Loyalty_Ingestion_V1_Run.self),
+    .init(.POST, "/v1/ingestion/runs/{run_id}:approve", service: ingestionV1, rpc: "ApproveRun", Loyalty_Ingestion_V1_ApproveRunRequest.self, Loyalty_Ingestion_V1_Run.self),
+    .init(.POST, "/v1/ingestion/runs/{run_id}:reject", service: ingestionV1, rpc: "RejectRun", Loyalty_Ingestion_V1_RejectRunRequest.self, Loyalty_Ingestion_V1_Run.self),
+    .init(.POST, "/v1/ingestion/runs/{run_id}:retry", service: ingestionV1, rpc: "RetryRun", Loyalty_Ingestion_V1_RetryRunRequest.self, Loyalty_Ingestion_V1_Run.self),
 
     .init(.GET, "/v1/backups/status", service: backupV1, rpc: "GetStatus", Loyalty_Backup_V1_GetStatusRequest.self, Loyalty_Backup_V1_BackupStatus.self),
     .init(.GET, "/v1/backups/recovery-points", service: backupV1, rpc: "ListRecoveryPoints", Loyalty_Backup_V1_ListRecoveryPointsRequest.self, Loyalty_Backup_V1_ListRecoveryPointsResponse.self),

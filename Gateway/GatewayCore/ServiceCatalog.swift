@@ -86,7 +86,8 @@ public struct ServiceCatalog: Sendable {
   static let curators: Set<Role> = [.curator, .admin]
 
   public static let standard = ServiceCatalog([
-    profileV1, profileV2, graphV1, advisorV1, backupV1, gatewayAdmin, health, reflectionV1, reflectionV1Alpha,
+    profileV1, profileV2, graphV1, advisorV1, ingestionV1, backupV1, gatewayAdmin, health, reflectionV1,
+    reflectionV1Alpha,
   ])
 
   static let profileV1 = RoutedService(
@@ -140,6 +141,33 @@ public struct ServiceCatalog: Sendable {
       MethodPolicy("RecommendCreditingProgram", access: .roles(people), idempotent: true, routeClass: "read"),
       MethodPolicy("FindAwardPathways", access: .roles(people), idempotent: true, routeClass: "read"),
       MethodPolicy("Ask", access: .roles(people), idempotent: true, routeClass: "read", timeout: .seconds(30)),
+    ])
+
+  // The landing zone and pipeline runs are curators' work. Uploads are client-streaming: a
+  // header, then the document in 64 KiB chunks. The gateway's `maxRequestBytes` applies to
+  // each message, not to the call, so a document of any total size passes in small messages;
+  // ingestion-service enforces its own per-document limit (RESOURCE_EXHAUSTED). Nothing of a
+  // client-streaming call is kept for a retry, so an upload is never buffered whole.
+  static let ingestionV1 = RoutedService(
+    name: "loyalty.ingestion.v1.IngestionService", destination: .routeTable,
+    methods: [
+      MethodPolicy(
+        "UploadDocument", access: .roles(curators), idempotent: false, routeClass: "write", timeout: .seconds(120),
+        clientStreaming: true),
+      MethodPolicy("ListVersions", access: .roles(curators), idempotent: true, routeClass: "read"),
+      MethodPolicy("ListDocuments", access: .roles(curators), idempotent: true, routeClass: "read"),
+      // Server-streaming: up to the whole document in chunks.
+      MethodPolicy("GetDocument", access: .roles(curators), idempotent: true, routeClass: "read", timeout: .seconds(120)),
+      MethodPolicy("DeleteDocument", access: .roles(curators), idempotent: false, routeClass: "write"),
+      MethodPolicy("GetLifecycle", access: .roles(curators), idempotent: true, routeClass: "read"),
+      MethodPolicy("RunLifecycle", access: .roles(curators), idempotent: false, routeClass: "write", timeout: .seconds(300)),
+      MethodPolicy("GetRun", access: .roles(curators), idempotent: true, routeClass: "read"),
+      MethodPolicy("ListRuns", access: .roles(curators), idempotent: true, routeClass: "read"),
+      // Server-streaming: follows a run (or every run) until it ends or the caller leaves.
+      MethodPolicy("WatchRuns", access: .roles(curators), idempotent: true, routeClass: "read", timeout: .seconds(3600)),
+      MethodPolicy("ApproveRun", access: .roles(curators), idempotent: false, routeClass: "write", timeout: .seconds(30)),
+      MethodPolicy("RejectRun", access: .roles(curators), idempotent: false, routeClass: "write", timeout: .seconds(30)),
+      MethodPolicy("RetryRun", access: .roles(curators), idempotent: false, routeClass: "write", timeout: .seconds(30)),
     ])
 
   // Backups hold every traveller's data, so only admins reach them through the gateway.

@@ -32,13 +32,16 @@ struct Serve: AsyncParsableCommand {
   @Option(help: "graph-service address written into a newly created config file (LOYALTY_GRAPH_TARGET).")
   var graphTarget: String?
 
+  @Option(help: "ingestion-service address written into a newly created config file (LOYALTY_INGESTION_TARGET).")
+  var ingestionTarget: String?
+
   @Option(help: "backup-service address written into a newly created config file (LOYALTY_BACKUP_TARGET).")
   var backupTarget: String?
 
   func run() async throws {
     let process = try GatewayProcessConfig(
       options: options, httpPort: httpPort, configFile: config, profileTarget: profileTarget, graphTarget: graphTarget,
-      backupTarget: backupTarget)
+      ingestionTarget: ingestionTarget, backupTarget: backupTarget)
     let settings = try process.loadSettings()
     try await runServiceProcess(label: "gateway", config: process.service) { logger, registry in
       let database = try APIKeyStore.openDatabase(at: process.keysDatabasePath, durability: .full, logger: logger)

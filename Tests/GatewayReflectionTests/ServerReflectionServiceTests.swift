@@ -195,8 +195,8 @@ import Testing
 
 @Suite struct ServerReflectionConfigurationTests {
   @Test func refusesAnAdvertisedServiceOutsideTheSet() {
-    #expect(throws: ServerReflectionError.unknownService(name: "loyalty.ingestion.v1.IngestionService")) {
-      try ServerReflectionService(descriptorSet: LoyaltyDescriptorSet.serialized, advertisedServices: ["loyalty.ingestion.v1.IngestionService"])
+    #expect(throws: ServerReflectionError.unknownService(name: "loyalty.ingestion.v2.IngestionService")) {
+      try ServerReflectionService(descriptorSet: LoyaltyDescriptorSet.serialized, advertisedServices: ["loyalty.ingestion.v2.IngestionService"])
     }
   }
 

@@ -30,6 +30,7 @@ EXPECTED_SERVICES = {
     "loyalty.profile.v2.ProfileService",
     "loyalty.graph.v1.GraphService",
     "loyalty.advisor.v1.AdvisorService",
+    "loyalty.ingestion.v1.IngestionService",
     "loyalty.backup.v1.BackupService",
     "loyalty.gateway.v1.GatewayAdmin",
     "grpc.health.v1.Health",
