@@ -4,11 +4,12 @@ import ArgumentParser
 struct LoyaltyCommand: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "loyalty",
-    abstract: "Command line for Loyalty Maximizer: the advisor, the knowledge graph, profiles, backups and recovery, the gateway's API keys and routing, health probes and the local suite.",
+    abstract: "Command line for Loyalty Maximizer: the advisor, the knowledge graph, ingestion of source pages, profiles, backups and recovery, the gateway's API keys and routing, health probes and the local suite.",
     subcommands: [
       AdvisorCommand.self,
       AskCommand.self,
       GraphCommand.self,
+      IngestCommand.self,
       HealthCommand.self,
       ProfileCommand.self,
       MembershipCommand.self,
