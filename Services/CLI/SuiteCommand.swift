@@ -36,6 +36,17 @@ struct SuiteMember: Sendable {
       ["--profile-target", "127.0.0.1:\(suite.port(SuiteMember.profile.grpcPort))"]
     })
 
+  /// After graph-service, which it loads extracted facts into; before backup-service, which
+  /// backs up its documents and runs. Keeps the landing zone (every version of every uploaded
+  /// page) in its data folder.
+  static let ingestion = SuiteMember(
+    name: "ingestion", executable: "ingestion-service", grpcPort: 50053, adminPort: 9053,
+    healthService: "loyalty.ingestion.v1.IngestionService",
+    routedServices: [("ingestion-v1", "loyalty.ingestion.v1.IngestionService")],
+    extraArguments: { suite in
+      ["--graph-target", "127.0.0.1:\(suite.port(SuiteMember.graph.grpcPort))"]
+    })
+
   /// After the services it backs up, which it starts shipping change logs from at once; before
   /// the gateway, which routes the backup API to it. Its catalog and primary target live in
   /// its data folder, and every object is copied to a second folder standing in for the DR
@@ -45,13 +56,19 @@ struct SuiteMember: Sendable {
     healthService: "loyalty.backup.v1.BackupService",
     routedServices: [("backup-v1", "loyalty.backup.v1.BackupService")],
     extraArguments: { suite in
-      [
+      var arguments = [
         "--profile-target", "127.0.0.1:\(suite.port(SuiteMember.profile.grpcPort))",
         "--graph-target", "127.0.0.1:\(suite.port(SuiteMember.graph.grpcPort))",
         "--key-file", suite.backupKeyFile.path,
         "--primary-target", suite.backupPrimaryTarget.path,
         "--dr-target", suite.backupDRTarget.path,
       ]
+      // Only when the suite runs ingestion-service: backup-service would otherwise report a
+      // service it cannot reach.
+      if suite.hasExecutable(SuiteMember.ingestion) {
+        arguments += ["--ingestion-target", "127.0.0.1:\(suite.port(SuiteMember.ingestion.grpcPort))"]
+      }
+      return arguments
     })
 
   /// After the services it routes to. The targets only matter when the gateway creates its
@@ -65,16 +82,17 @@ struct SuiteMember: Sendable {
         "--http-port", "\(suite.port(8081))",
         "--profile-target", "127.0.0.1:\(suite.port(SuiteMember.profile.grpcPort))",
         "--graph-target", "127.0.0.1:\(suite.port(SuiteMember.graph.grpcPort))",
+        "--ingestion-target", "127.0.0.1:\(suite.port(SuiteMember.ingestion.grpcPort))",
         "--backup-target", "127.0.0.1:\(suite.port(SuiteMember.backup.grpcPort))",
       ]
     })
 
-  static let all: [SuiteMember] = [profile, graph, backup, gateway]
+  static let all: [SuiteMember] = [profile, graph, ingestion, backup, gateway]
 
   /// The gateway's upstream pool each service is reached through, and whether the gateway's
-  /// readiness depends on it (clients' calls never need backup-service).
+  /// readiness depends on it (travellers' calls never need ingestion-service or backup-service).
   static let pools: [(pool: String, member: SuiteMember, required: Bool)] = [
-    ("profile", profile, true), ("graph", graph, true), ("backup", backup, false),
+    ("profile", profile, true), ("graph", graph, true), ("ingestion", ingestion, false), ("backup", backup, false),
   ]
 }
 
@@ -140,13 +158,16 @@ struct SuiteLauncher: Sendable {
 
   func port(_ base: Int) -> Int { base + portOffset }
 
+  /// Whether the member's executable is in the bin folder; the suite runs the members it finds.
+  func hasExecutable(_ member: SuiteMember) -> Bool {
+    FileManager.default.isExecutableFile(atPath: binDirectory.appendingPathComponent(member.executable).path)
+  }
+
   func run() async throws {
     try FileManager.default.createDirectory(at: dataDirectory.appendingPathComponent("logs"), withIntermediateDirectories: true)
     try Self.ensureSecret(at: secretFile)
 
-    let members = SuiteMember.all.filter {
-      FileManager.default.isExecutableFile(atPath: binDirectory.appendingPathComponent($0.executable).path)
-    }
+    let members = SuiteMember.all.filter(hasExecutable)
     guard !members.isEmpty else {
       throw ValidationError("no service executables in \(binDirectory.path); build with 'swift build' first")
     }
@@ -327,9 +348,9 @@ struct SuiteLauncher: Sendable {
 
   /// The gateway writes the service targets into its configuration file only when it
   /// creates it; when the suite runs with another port offset later, each local pool
-  /// (`profile`, `graph`, `backup`) is pointed at this run's service, and a pool missing from
-  /// a file written by an older suite is added with its routes. Nothing else in the file
-  /// changes.
+  /// (`profile`, `graph`, `ingestion`, `backup`) is pointed at this run's service, and a pool
+  /// missing from a file written by an older suite is added with its routes. Nothing else in
+  /// the file changes.
   func pointGatewayAtServices() throws {
     let file = memberDataDirectory(SuiteMember.gateway).appendingPathComponent("gateway.json")
     guard let data = FileManager.default.contents(atPath: file.path),
@@ -519,6 +540,11 @@ struct SuiteLauncher: Sendable {
         say("  curl -s -H \"x-api-key: $(cat \(demoFile))\" \(http)/v1/profiles/\(SuiteLauncher.demoTraveler)")
       }
       say("  curl -s -H \"x-api-key: $(cat \(adminFile))\" \(http)/v1/profiles")
+      if runs(SuiteMember.ingestion) {
+        say("  \(loyalty) ingest submit partners.html --key programs/aa/partners.html --url https://www.aa.com/partners --wait")
+        say("  \(loyalty) ingest runs")
+        say("  curl -s -H \"x-api-key: $(cat \(adminFile))\" \(http)/v1/ingestion/runs")
+      }
       if runs(SuiteMember.backup) {
         say("  curl -s -H \"x-api-key: $(cat \(adminFile))\" \(http)/v1/backups/status")
       }
@@ -534,10 +560,18 @@ struct SuiteLauncher: Sendable {
       say("  \(loyalty) profile get \(SuiteLauncher.demoTraveler)")
       say("  \(loyalty) health --target 127.0.0.1:\(port(SuiteMember.profile.grpcPort))")
     }
+    if runs(SuiteMember.ingestion) {
+      say("")
+      say("ingestion-service (127.0.0.1:\(port(SuiteMember.ingestion.grpcPort))) turns pages curators upload into graph facts:")
+      say("  landing zone:           \(memberDataDirectory(SuiteMember.ingestion).path) (every version of every page)")
+      say("  upload and follow:      \(loyalty) ingest submit FILE... --key PREFIX/ --wait")
+      say("  review:                 \(loyalty) ingest runs --state needs-review, then ingest approve|reject RUN")
+    }
     if runs(SuiteMember.backup) {
       let backup = "127.0.0.1:\(port(SuiteMember.backup.grpcPort))"
+      let backedUp = runs(SuiteMember.ingestion) ? "profiles, the graph and ingested documents" : "profiles and the graph"
       say("")
-      say("backup-service (\(backup)) keeps every change to profiles and the graph, encrypted:")
+      say("backup-service (\(backup)) keeps every change to \(backedUp), encrypted:")
       say("  primary target:         \(backupPrimaryTarget.path)")
       say("  DR copy:                \(backupDRTarget.path) (standing in for a second region)")
       say("  backup key:             \(backupKeyFile.path) (keep a copy elsewhere)")

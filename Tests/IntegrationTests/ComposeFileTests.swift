@@ -16,7 +16,7 @@ let composeSchemaDirectory = packageRoot.deletingLastPathComponent().appendingPa
 
   @Test func composeRunsEveryServiceExecutableWithAHealthcheck() throws {
     let compose = try String(contentsOf: packageRoot.appendingPathComponent("compose.yaml"), encoding: .utf8)
-    for executable in ["profile-service", "graph-service", "backup-service", "gateway"] {
+    for executable in ["profile-service", "graph-service", "ingestion-service", "backup-service", "gateway"] {
       #expect(compose.contains("command: [\"\(executable)\""), "compose.yaml does not run \(executable)")
     }
     #expect(compose.contains("loyalty\", \"health\""), "services need healthchecks using the CLI probe")

@@ -120,6 +120,15 @@ import Testing
         }
       }
       #expect(refused.code == .permissionDenied, "\(refused)")
+      // The ingestion API through the gateway, when the suite runs ingestion-service: curators
+      // and admins only.
+      if FileManager.default.isExecutableFile(atPath: executablesDirectory.appendingPathComponent("ingestion-service").path) {
+        #expect(banner.contains("ingest submit") && banner.contains("127.0.0.1:\(50053 + offset)"), "\(banner)")
+        let runs = try await Self.get("http://127.0.0.1:\(8081 + offset)/v1/ingestion/runs", apiKey: adminKey)
+        #expect(runs.status == 200, "\(runs.body)")
+        let travellerRuns = try await Self.get("http://127.0.0.1:\(8081 + offset)/v1/ingestion/runs", apiKey: demoKey)
+        #expect(travellerRuns.status == 403, "\(travellerRuns.body)")
+      }
       let jsonStatus = try await Self.get("http://127.0.0.1:\(8081 + offset)/v1/backups/status", apiKey: adminKey)
       #expect(jsonStatus.status == 200, "\(jsonStatus.body)")
       let travellerStatus = try await Self.get("http://127.0.0.1:\(8081 + offset)/v1/backups/status", apiKey: demoKey)
