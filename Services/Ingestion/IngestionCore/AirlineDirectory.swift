@@ -83,7 +83,7 @@ public enum AirlineDirectory {
   /// The airline a table cell or short label names: by name, or by its IATA code when the
   /// cell is the code alone ("LH") or ends with it in parentheses ("Lufthansa (LH)").
   public static func airline(named text: String) -> KnownAirline? {
-    let trimmed = text.trimmingCharacters(in: .whitespaces)
+    let trimmed = text.trimmingSpaces
     if let airline = byCode[trimmed] { return airline }
     let found = mentions(in: trimmed)
     if let first = found.first, found.allSatisfy({ $0.code == first.code }) { return first }

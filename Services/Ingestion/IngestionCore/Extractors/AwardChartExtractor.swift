@@ -85,7 +85,7 @@ public struct AwardChartExtractor: Sendable {
     let tokens = TextTokens.tokenize(text)
     let matches = Vocabulary.regionMatches(in: tokens)
     guard let first = matches.first else { return nil }
-    if TableColumns.mentions(text, ["within", "intra"]), Set(matches.map(\.value)).count == 1 {
+    if TableColumns.mentions(text, withinWords), Set(matches.map(\.value)).count == 1 {
       return (first.value, first.value)
     }
     if matches.count >= 2 {
@@ -93,13 +93,15 @@ public struct AwardChartExtractor: Sendable {
       let between = tokens[first.tokens.upperBound..<second.tokens.lowerBound]
       let joined =
         between.contains { $0.isSymbol(["-", "–", "—", "→", "↔", "⇄", ">", "<", "/"]) || $0.isWord(["to", "x"]) }
-        || (between.contains { $0.isWord(["and"]) } && (pairs || TableColumns.mentions(text, ["between"])))
+        || (between.contains { $0.isWord(["and"]) } && (pairs || tokens.contains { $0.isWord(["between"]) }))
       if joined { return (first.value, second.value) }
       if Set(matches.map(\.value)).count == 1 { return (nil, first.value) }
       return nil
     }
     return (nil, first.value)
   }
+
+  private static let withinWords: PhraseList = ["within", "intra"]
 
   /// The region a chart is "from": "Awards from North America", "From the US to:".
   static func originStatement(_ text: String) -> Region? {
@@ -118,43 +120,38 @@ public struct AwardChartExtractor: Sendable {
   /// nothing about this one.
   static func operatedBy(_ text: String, program: LoyaltyProgram) -> String? {
     for sentence in Vocabulary.sentences(text) {
-      if TableColumns.mentions(sentence, ["separately", "separate", "see the", "another chart", "other chart", "other charts", "published"]) {
-        continue
-      }
-      if let stated = sentenceOperatedBy(sentence, program: program) { return stated }
+      let folded = FoldedText(sentence)
+      if TableColumns.mentions(folded, otherChartWords) { continue }
+      if let stated = sentenceOperatedBy(folded, program: program) { return stated }
     }
     return nil
   }
 
-  private static func sentenceOperatedBy(_ text: String, program: LoyaltyProgram) -> String? {
-    if TableColumns.mentions(
-      text,
-      [
-        "any airline", "any carrier", "all airlines", "all carriers", "and partners", "and partner", "or partner", "or partners",
-        "and its partners", "and our partners", "or its partners", "or our partners", "including partners", "any flight",
-        "all flights", "and partner airlines", "or partner airlines", "any oneworld", "mixed carrier",
-      ])
-    {
-      return "any"
-    }
-    if TableColumns.mentions(
-      text,
-      [
-        "partner award", "partner awards", "partner airline", "partner airlines", "partner flights", "partner carriers",
-        "partners", "partner", "other airlines", "oneworld airlines", "star alliance airlines", "skyteam airlines",
-        "operated by our partners", "alliance partners",
-      ])
-    {
-      return "partner"
-    }
-    if TableColumns.mentions(text, ["own flights", "our flights", "our own", "own metal", "operated by us"]) { return "own" }
-    let airlines = Set(PageContext.airlineMentions(in: text).map(\.airline.code))
-    let own = Set([program.airline].compactMap { $0} + program.otherAirlines)
-    if !airlines.isEmpty, airlines.isSubset(of: own),
-      TableColumns.mentions(text, ["flights", "flight", "operated", "award", "awards", "chart", "on"])
-    {
-      return "own"
-    }
+  private static let otherChartWords: PhraseList = [
+    "separately", "separate", "see the", "another chart", "other chart", "other charts", "published",
+  ]
+  private static let anyAirlineWords: PhraseList = [
+    "any airline", "any carrier", "all airlines", "all carriers", "and partners", "and partner", "or partner", "or partners",
+    "and its partners", "and our partners", "or its partners", "or our partners", "including partners", "any flight",
+    "all flights", "and partner airlines", "or partner airlines", "any oneworld", "mixed carrier",
+  ]
+  private static let partnerWords: PhraseList = [
+    "partner award", "partner awards", "partner airline", "partner airlines", "partner flights", "partner carriers",
+    "partners", "partner", "other airlines", "oneworld airlines", "star alliance airlines", "skyteam airlines",
+    "operated by our partners", "alliance partners",
+  ]
+  private static let ownFlightWords: PhraseList = ["own flights", "our flights", "our own", "own metal", "operated by us"]
+  private static let flightWords: PhraseList = ["flights", "flight", "operated", "award", "awards", "chart", "on"]
+
+  private static func sentenceOperatedBy(_ text: FoldedText, program: LoyaltyProgram) -> String? {
+    if TableColumns.mentions(text, anyAirlineWords) { return "any" }
+    if TableColumns.mentions(text, partnerWords) { return "partner" }
+    if TableColumns.mentions(text, ownFlightWords) { return "own" }
+    // Only a sentence about flights can name the program's own airline as the carrier.
+    guard TableColumns.mentions(text, flightWords) else { return nil }
+    let airlines = Set(PageContext.airlineMentions(in: text.text).map(\.airline.code))
+    let own = Set([program.airline].compactMap { $0 } + program.otherAirlines)
+    if !airlines.isEmpty, airlines.isSubset(of: own) { return "own" }
     return nil
   }
 

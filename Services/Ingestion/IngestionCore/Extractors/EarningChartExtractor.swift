@@ -34,21 +34,23 @@ public struct EarningChartExtractor: Sendable {
 
   // MARK: Tables
 
-  static let fareClassHeaders = [
+  static let fareClassHeaders: PhraseList = [
     "fare class", "fare classes", "booking class", "booking classes", "booking code", "booking codes", "fare code", "fare codes",
     "fare basis", "rbd", "fare", "fares", "class", "classes", "booking", "fare type",
   ]
-  static let cabinHeaders = ["cabin", "class of travel", "travel class", "cabin class", "class", "service class", "cabin type"]
-  static let accrualHeaders = [
+  static let cabinHeaders: PhraseList = ["cabin", "class of travel", "travel class", "cabin class", "class", "service class", "cabin type"]
+  static let accrualHeaders: PhraseList = [
     "%", "percent", "earn", "earning", "earns", "accrual", "accrue", "mileage", "miles", "points", "avios", "credit", "award",
     "rate", "redeemable",
   ]
   /// Columns of status credit, not of redeemable miles.
-  static let notAccrualHeaders = [
+  static let notAccrualHeaders: PhraseList = [
     "tier", "qualifying", "qualification", "status", "elite", "xp", "loyalty points", "pqp", "pqm", "mqm", "mqd", "sqc",
     "segment", "segments", "bonus", "minimum", "tier points", "status credits",
   ]
-  static let airlineHeaders = ["airline", "carrier", "operated by", "operating carrier", "partner", "marketing carrier"]
+  static let airlineHeaders: PhraseList = ["airline", "carrier", "operated by", "operating carrier", "partner", "marketing carrier"]
+
+  static let earningTableHeaders = fareClassHeaders + cabinHeaders + accrualHeaders
 
   private struct Columns {
     /// Fare class columns with the percentage column each is read with; a table can hold
@@ -163,7 +165,7 @@ public struct EarningChartExtractor: Sendable {
   }
 
   private func tableFacts(_ raw: LayoutTable, blockIndex: Int, page: PageContext, program: LoyaltyProgram) -> [ExtractedFact] {
-    let headerWords = Self.fareClassHeaders + Self.cabinHeaders + Self.accrualHeaders
+    let headerWords = Self.earningTableHeaders
     // Either orientation: rows of fare classes, or a row of fare classes across.
     var oriented: (LayoutTable, Columns)?
     let plain = TableColumns.withHeader(raw, headerWords: headerWords)
@@ -247,6 +249,11 @@ public struct EarningChartExtractor: Sendable {
 
   // MARK: Phrases
 
+  private static let earningWords: PhraseList = [
+    "earn", "earns", "earning", "accrue", "accrual", "miles flown", "of miles", "of the miles", "of distance", "flown", "fare class",
+    "fare classes",
+  ]
+
   private func phraseFacts(_ text: String, blockIndex: Int, page: PageContext, program: LoyaltyProgram) -> [ExtractedFact] {
     guard !TableColumns.isPromotional(text) else { return [] }
     let tokens = TextTokens.tokenize(text)
@@ -266,8 +273,7 @@ public struct EarningChartExtractor: Sendable {
     guard accruals.count == 1, let accrual = accruals.first else { return [] }
     let lists = Vocabulary.bookingCodeLists(in: tokens)
     let cabinMatch = Vocabulary.cabinMatch(in: tokens)
-    let earningWords = TableColumns.mentions(
-      text, ["earn", "earns", "earning", "accrue", "accrual", "miles flown", "of miles", "of the miles", "of distance", "flown", "fare class", "fare classes"])
+    let earningWords = TableColumns.mentions(text, Self.earningWords)
     guard lists.count <= 1 else { return [] }
     guard !lists.isEmpty || (cabinMatch != nil && earningWords) else { return [] }
     let context = SectionFacts(page: page, blockIndex: blockIndex, program: program)

@@ -100,7 +100,7 @@ public struct EliteTierExtractor: Sendable {
     if let named = allianceTier(in: cell) { return named }
     if Vocabulary.isNoValue(cell) { return nil }
     let headerWords = TextTokens.fold(header)
-    let cellWord = TextTokens.fold(cell.trimmingCharacters(in: .whitespaces))
+    let cellWord = TextTokens.fold(cell.trimmingSpaces)
     if headerWords.contains("oneworld") || headerWords.contains("one world") { return allianceTier(in: "oneworld " + cellWord) }
     if headerWords.contains("star alliance") { return allianceTier(in: "star alliance " + cellWord) }
     if headerWords.contains("skyteam") { return allianceTier(in: "skyteam " + cellWord) }
@@ -168,15 +168,18 @@ public struct EliteTierExtractor: Sendable {
 
   // MARK: Tables
 
-  private static let tierHeaders = ["tier", "status", "level", "membership level", "membership", "card", "elite status", "tier level"]
-  private static let qualificationHeaders = [
+  private static let tierHeaders: PhraseList = [
+    "tier", "status", "level", "membership level", "membership", "card", "elite status", "tier level",
+  ]
+  private static let qualificationHeaders: PhraseList = [
     "qualification", "qualify", "qualifying", "required", "requirement", "requirements", "to reach", "needed", "points", "credits",
     "xp", "pqp", "mqd", "tier points", "loyalty points", "threshold", "earn",
   ]
+  private static let tierTableHeaders = tierHeaders + qualificationHeaders + ["bonus", "alliance"]
 
   private func tableTiers(_ raw: LayoutTable, page: PageContext, blockIndex: Int) -> [Tier] {
     for candidate in [raw, raw.transposed] {
-      let table = TableColumns.withHeader(candidate, headerWords: Self.tierHeaders + Self.qualificationHeaders + ["bonus", "alliance"])
+      let table = TableColumns.withHeader(candidate, headerWords: Self.tierTableHeaders)
       guard let header = table.header, table.columnCount >= 2 else { continue }
       // The tier column: named so, holding tier words.
       let tierShare = header.indices.map { column in
@@ -285,7 +288,7 @@ public struct EliteTierExtractor: Sendable {
     return result.collapsed
   }
 
-  private static let qualifyingWords = [
+  private static let qualifyingWords: PhraseList = [
     "requires", "require", "required", "reach", "reached", "reaching", "qualify", "qualifies", "achieve", "achieved", "need",
     "needs", "needed", "threshold", "attain", "unlock", "unlocked",
   ]
@@ -333,6 +336,12 @@ public struct EliteTierExtractor: Sendable {
     return names.sorted { $0.1 < $1.1 }
   }
 
+  private static let notThresholdWords: PhraseList = [
+    "for life", "lifetime", "example", "for example", "e g", "million miler", "million miles", "card", "credit card", "cardmember",
+    "offer", "apply", "spend", "spending", "purchases", "promotion",
+  ]
+  private static let bonusWords: PhraseList = ["bonus", "extra"]
+
   private static let nameStopWords: Set<String> = ["Members", "Member", "Status", "Level", "Tier", "Card", "The", "And", "Or"]
 
   /// Tier words that make a name a tier on their own ("Gold"), not modifiers ("Pro", "Plus").
@@ -350,11 +359,9 @@ public struct EliteTierExtractor: Sendable {
     var bonuses: [String: Double] = [:]
     var alliances: [String: String] = [:]
     for sentence in Vocabulary.sentences(text) {
+      let folded = FoldedText(sentence)
       // Lifetime status, examples and card offers are not yearly thresholds.
-      if TableColumns.mentions(sentence, ["for life", "lifetime", "example", "for example", "e g", "million miler", "million miles"]) { continue }
-      if TableColumns.mentions(sentence, ["card", "credit card", "cardmember", "offer", "apply", "spend", "spending", "purchases", "promotion"]) {
-        continue
-      }
+      if TableColumns.mentions(folded, Self.notThresholdWords) { continue }
       let names = tierNames(in: sentence, sectionName: sectionName)
       guard let first = names.first else { continue }
       for name in names where !mentioned.contains(name.name) { mentioned.append(name.name) }
@@ -364,11 +371,11 @@ public struct EliteTierExtractor: Sendable {
         let after = sentence[name.position...].dropFirst(name.name.count).prefix(9).lowercased()
         return after.hasPrefix(" members") || after.hasPrefix(" status") || after.hasPrefix(" member")
       } ?? first
-      if TableColumns.mentions(rest, ["bonus", "extra"]), let bonus = Vocabulary.percent(in: rest) { bonuses[subject.name] = bonus }
+      if TableColumns.mentions(rest, Self.bonusWords), let bonus = Vocabulary.percent(in: rest) { bonuses[subject.name] = bonus }
       if let alliance = Self.allianceTier(in: sentence) { alliances[subject.name] = alliance }
       let tokens = TextTokens.tokenize(rest)
       let stated =
-        TableColumns.mentions(sentence, Self.qualifyingWords)
+        TableColumns.mentions(folded, Self.qualifyingWords)
         || (tokens.count > 2 && tokens.dropFirst().prefix(4).contains { $0.isSymbol([":", "-", "–", "—"]) } && tokens.contains(where: \.isNumber))
       guard stated, names.count == 1 || Set(names.map(\.name)).count == 1 else { continue }
       let qualification = Self.qualifications(in: rest, acronyms: acronyms).filter { $0.value > 0 && !$0.key.lowercased().contains("bonus") }

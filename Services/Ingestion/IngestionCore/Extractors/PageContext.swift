@@ -128,28 +128,51 @@ struct PageContext: Sendable {
 
   /// What blocks state for the section they are in, as it covers `block`: the innermost
   /// scope first (a heading covers its own section, a paragraph the section it is in),
-  /// nearer blocks first within a scope, the title last.
+  /// nearer blocks first within a scope (the earlier of two as near), the title last.
   func scopedAll<Value>(for block: PageLayout.Block, blockIndex: Int, _ read: (PageLayout.Block) -> Value?) -> [Value] {
-    var found: [(depth: Int, distance: Int, value: Value)] = []
-    for (index, candidate) in layout.blocks.enumerated() {
-      guard candidate.table == nil else { continue }
-      let scope = candidate.isHeading ? candidate.section + [index] : candidate.section
-      guard layout.scope(scope, covers: block) || index == blockIndex else { continue }
-      guard let value = read(candidate) else { continue }
-      found.append((index == blockIndex ? Int.max : scope.count, abs(blockIndex - index), value))
-    }
-    found.sort { ($0.depth, -$0.distance) > ($1.depth, -$1.distance) }
-    var values = found.map(\.value)
-    if let title = layout.title {
-      let titleBlock = PageLayout.Block(content: .heading(level: 0, text: title), section: [], line: title)
-      if let value = read(titleBlock) { values.append(value) }
-    }
+    var values = scopeOrder(for: block, blockIndex: blockIndex).compactMap { read(layout.blocks[$0]) }
+    if let title = layout.title, let value = read(titleBlock(title)) { values.append(value) }
     return values
   }
 
-  /// The innermost statement covering `block` (see `scopedAll`).
+  /// The innermost statement covering `block` (see `scopedAll`), reading blocks only until
+  /// one states it.
   func scoped<Value>(for block: PageLayout.Block, blockIndex: Int, _ read: (PageLayout.Block) -> Value?) -> Value? {
-    scopedAll(for: block, blockIndex: blockIndex, read).first
+    for index in scopeOrder(for: block, blockIndex: blockIndex) {
+      if let value = read(layout.blocks[index]) { return value }
+    }
+    if let title = layout.title { return read(titleBlock(title)) }
+    return nil
+  }
+
+  private func titleBlock(_ title: String) -> PageLayout.Block {
+    PageLayout.Block(content: .heading(level: 0, text: title), section: [], line: title)
+  }
+
+  /// The indices of the blocks whose statements cover `block`, in the order `scopedAll`
+  /// reads them.
+  private func scopeOrder(for block: PageLayout.Block, blockIndex: Int) -> [Int] {
+    var found: [(depth: Int, distance: Int, index: Int)] = []
+    for (index, candidate) in layout.blocks.enumerated() {
+      guard candidate.table == nil else { continue }
+      let depth: Int
+      if index == blockIndex {
+        depth = Int.max
+      } else if candidate.isHeading {
+        // A heading's scope is its own section: its section and then itself.
+        let scope = candidate.section.count + 1
+        guard block.section.count >= scope, block.section.starts(with: candidate.section), block.section[scope - 1] == index else {
+          continue
+        }
+        depth = scope
+      } else {
+        guard block.section.starts(with: candidate.section) else { continue }
+        depth = candidate.section.count
+      }
+      found.append((depth, abs(blockIndex - index), index))
+    }
+    found.sort { ($0.depth, -$0.distance, -$0.index) > ($1.depth, -$1.distance, -$1.index) }
+    return found.map(\.index)
   }
 
   /// The effective date stated for the section of a block.

@@ -86,7 +86,9 @@ struct PageLayout: Sendable {
   // MARK: Parsing
 
   private static func parse(_ text: String) -> [Block] {
-    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).replacingOccurrences(of: "\r", with: "") }
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+      line.utf8.contains(0x0D) ? String(line).replacingOccurrences(of: "\r", with: "") : String(line)
+    }
     var blocks: [Block] = []
     var headingStack: [(level: Int, index: Int)] = []
 
@@ -103,7 +105,7 @@ struct PageLayout: Sendable {
     var index = 0
     while index < lines.count {
       let raw = lines[index]
-      let line = raw.trimmingCharacters(in: .whitespaces)
+      let line = raw.trimmingSpaces
       if line.isEmpty {
         index += 1
         continue
@@ -118,7 +120,7 @@ struct PageLayout: Sendable {
         var sourceLines: [String] = []
         var headerRows = 0
         while index < lines.count {
-          let rowLine = lines[index].trimmingCharacters(in: .whitespaces)
+          let rowLine = lines[index].trimmingSpaces
           guard rowLine.hasPrefix("|") else { break }
           let cells = pipeCells(rowLine)
           if cells.allSatisfy(isSeparatorCell) {
@@ -134,7 +136,7 @@ struct PageLayout: Sendable {
       }
       // Setext headings: a line underlined with "===" or "---".
       if index + 1 < lines.count {
-        let next = lines[index + 1].trimmingCharacters(in: .whitespaces)
+        let next = lines[index + 1].trimmingSpaces
         if next.count >= 3, next.allSatisfy({ $0 == "=" }) || next.allSatisfy({ $0 == "-" }) {
           addHeading(next.first == "=" ? 1 : 2, line.collapsed, line)
           index += 2
@@ -147,9 +149,9 @@ struct PageLayout: Sendable {
         continue
       }
       // Aligned columns: two or more consecutive lines split by tabs or runs of spaces.
-      if columnCells(raw).count >= 2 {
+      if hasColumns(raw) {
         var end = index
-        while end < lines.count, columnCells(lines[end]).count >= 2 { end += 1 }
+        while end < lines.count, hasColumns(lines[end]) { end += 1 }
         if end - index >= 2 {
           add(.table(alignedTable(Array(lines[index..<end]))), lines[index..<end].joined(separator: "\n"))
           index = end
@@ -163,7 +165,7 @@ struct PageLayout: Sendable {
       }
       // A hard-wrapped paragraph goes on on the next line: after a line that does not end a
       // sentence, when the next starts in lower case or the line was long enough to be wrapped.
-      let previousLine = index > 0 ? lines[index - 1].trimmingCharacters(in: .whitespaces) : ""
+      let previousLine = index > 0 ? lines[index - 1].trimmingSpaces : ""
       if case .paragraph(let previous)? = blocks.last?.content, !previousLine.isEmpty,
         let last = previous.last, !".:!?;".contains(last), line.first?.isLowercase == true || previousLine.count >= 60
       {
@@ -225,8 +227,8 @@ struct PageLayout: Sendable {
   /// "Key: value" of a paragraph or list item, for keys of one to five words.
   private static func keyValue(_ block: Block) -> (String, String)? {
     guard let text = block.text, !block.isHeading, let colon = text.firstIndex(of: ":") else { return nil }
-    let key = text[..<colon].trimmingCharacters(in: .whitespaces)
-    let value = text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    let key = text[..<colon].trimmingSpaces
+    let value = text[text.index(after: colon)...].trimmingSpaces
     let words = key.split(separator: " ")
     guard !value.isEmpty, (1...5).contains(words.count), !key.contains(where: \.isNumber) else { return nil }
     return (key, value)
@@ -407,13 +409,28 @@ struct PageLayout: Sendable {
     }
     cells.append(current)
     // The leading "|" leaves an empty first cell, the trailing one an empty last cell.
-    if cells.first?.trimmingCharacters(in: .whitespaces).isEmpty == true { cells.removeFirst() }
-    if cells.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { cells.removeLast() }
+    if cells.first?.trimmingSpaces.isEmpty == true { cells.removeFirst() }
+    if cells.last?.trimmingSpaces.isEmpty == true { cells.removeLast() }
     return cells.map(\.collapsed)
   }
 
   private static func isSeparatorCell(_ cell: String) -> Bool {
     !cell.isEmpty && cell.allSatisfy { $0 == "-" || $0 == ":" || $0 == " " }
+  }
+
+  /// Whether a line splits into two or more cells (`columnCells`): only a line with a tab
+  /// or two spaces in a row can.
+  static func hasColumns(_ line: String) -> Bool {
+    var previousSpace = false
+    var gap = false
+    for byte in line.utf8 {
+      if byte == 0x09 || (byte == 0x20 && previousSpace) {
+        gap = true
+        break
+      }
+      previousSpace = byte == 0x20
+    }
+    return gap && columnCells(line).count >= 2
   }
 
   /// A line's cells when split on tabs or on runs of two or more spaces, with where each
@@ -467,10 +484,12 @@ struct PageLayout: Sendable {
     let firstHasNumbers = rows.first?.contains { $0.contains(where: \.isNumber) } ?? false
     let laterHaveNumbers = rows.dropFirst().contains { $0.contains { $0.contains(where: \.isNumber) } }
     let headerRows = !firstHasNumbers && laterHaveNumbers ? 1 : 0
-    return LayoutTable(rows: rows, headerRows: headerRows, lines: lines.map { $0.trimmingCharacters(in: .whitespaces) })
+    return LayoutTable(rows: rows, headerRows: headerRows, lines: lines.map { $0.trimmingSpaces })
   }
 
   private static func isCapitalsHeading(_ line: String) -> Bool {
+    // Any lower-case letter rules it out; most lines have one.
+    if line.utf8.contains(where: { $0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z") }) { return false }
     let letters = line.filter(\.isLetter)
     guard letters.count >= 4, line.count <= 80 else { return false }
     guard letters.allSatisfy({ !$0.isLowercase }) else { return false }

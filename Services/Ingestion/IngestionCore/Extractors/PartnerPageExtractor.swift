@@ -62,21 +62,33 @@ public struct PartnerPageExtractor: Sendable {
 
   /// What a phrase says airlines are for: "earn only", "redeem only", "earn and redeem".
   static func uses(in text: String) -> (earn: Bool, redeem: Bool)? {
-    if TableColumns.mentions(text, ["earn only", "earning only", "accrual only", "earn miles only", "earn points only", "collect only"]) {
-      return (true, false)
-    }
-    if TableColumns.mentions(text, ["redeem only", "redemption only", "redemptions only", "spend only", "awards only", "redeem miles only"]) {
-      return (false, true)
-    }
-    let earn = TableColumns.mentions(text, ["earn", "earning", "earns", "accrue", "accrual", "collect", "collecting"])
-    let redeem = TableColumns.mentions(
-      text, ["redeem", "redeeming", "redemption", "redemptions", "spend", "spending", "use your", "award flights", "award travel", "book awards", "reward flights"])
+    let text = FoldedText(text)
+    if TableColumns.mentions(text, earnOnlyWords) { return (true, false) }
+    if TableColumns.mentions(text, redeemOnlyWords) { return (false, true) }
+    let earn = TableColumns.mentions(text, earnWords)
+    let redeem = TableColumns.mentions(text, redeemWords)
     guard earn || redeem else { return nil }
     // "cannot redeem", "not available for redemption"
-    let negatedRedeem = TableColumns.mentions(text, ["cannot redeem", "can't redeem", "not redeem", "no redemption", "not available for redemption"])
-    let negatedEarn = TableColumns.mentions(text, ["cannot earn", "can't earn", "not earn", "no earning"])
+    let negatedRedeem = TableColumns.mentions(text, negatedRedeemWords)
+    let negatedEarn = TableColumns.mentions(text, negatedEarnWords)
     return (earn && !negatedEarn, redeem && !negatedRedeem)
   }
+
+  private static let earnOnlyWords: PhraseList = [
+    "earn only", "earning only", "accrual only", "earn miles only", "earn points only", "collect only",
+  ]
+  private static let redeemOnlyWords: PhraseList = [
+    "redeem only", "redemption only", "redemptions only", "spend only", "awards only", "redeem miles only",
+  ]
+  private static let earnWords: PhraseList = ["earn", "earning", "earns", "accrue", "accrual", "collect", "collecting"]
+  private static let redeemWords: PhraseList = [
+    "redeem", "redeeming", "redemption", "redemptions", "spend", "spending", "use your", "award flights", "award travel",
+    "book awards", "reward flights",
+  ]
+  private static let negatedRedeemWords: PhraseList = [
+    "cannot redeem", "can't redeem", "not redeem", "no redemption", "not available for redemption",
+  ]
+  private static let negatedEarnWords: PhraseList = ["cannot earn", "can't earn", "not earn", "no earning"]
 
   // MARK: Tables
 

@@ -72,13 +72,13 @@ struct RevenueRateReader {
   }
 
   static func isCardOffer(_ text: String) -> Bool {
-    TableColumns.mentions(
-      text,
-      [
-        "card", "cardmember", "cardmembers", "purchases", "purchase", "dining", "groceries", "grocery", "hotels", "hotel",
-        "restaurants", "rent", "welcome bonus", "bonus points", "up to", "spend", "statement",
-      ])
+    TableColumns.mentions(text, cardOfferWords)
   }
+
+  private static let cardOfferWords: PhraseList = [
+    "card", "cardmember", "cardmembers", "purchases", "purchase", "dining", "groceries", "grocery", "hotels", "hotel",
+    "restaurants", "rent", "welcome bonus", "bonus points", "up to", "spend", "statement",
+  ]
 
   // MARK: Currency
 
@@ -209,7 +209,7 @@ struct RevenueRateReader {
       let tierColumn = header.indices.first { $0 != rateColumn } ?? 0
       var statements: [Statement] = []
       for (offset, row) in withHeader.bodyRows.enumerated() {
-        let name = withHeader.cell(row, tierColumn).trimmingCharacters(in: .whitespaces)
+        let name = withHeader.cell(row, tierColumn).trimmingSpaces
         guard let rate = Vocabulary.number(in: withHeader.cell(row, rateColumn)), rate > 0, rate <= 40 else { continue }
         let line = withHeader.lines[min(withHeader.headerRows + offset, withHeader.lines.count - 1)]
         // "Gold and Gold Guest List": two tiers at one rate.

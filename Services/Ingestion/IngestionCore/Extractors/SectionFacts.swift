@@ -66,9 +66,13 @@ struct SectionFacts {
   }
 
   static func speaksOfOperatedFlights(_ text: String) -> Bool {
-    TableColumns.mentions(text, ["operated by", "operated flights", "operating carrier", "operated and marketed"])
-      || text.range(of: "-operated", options: .caseInsensitive) != nil
+    TableColumns.mentions(text, operatedWords) || PhraseList.contains(TextTokens.fold(text), "-operated")
   }
+
+  private static let operatedWords: PhraseList = ["operated by", "operated flights", "operating carrier", "operated and marketed"]
+  private static let notMinimumWords: PhraseList = [
+    "transfer", "transfers", "redeem", "redemption", "spend", "purchase", "convert", "maximum",
+  ]
 
   /// A minimum the section states ("a minimum of 500 miles", "at least 500 miles"), when
   /// it is for every fare or names this cabin or one of these fare classes.
@@ -86,7 +90,7 @@ struct SectionFacts {
   /// cabins and fare classes the sentence names.
   static func minimumStatement(_ text: String) -> (value: Int, cabins: Set<Cabin>, codes: Set<String>)? {
     let tokens = TextTokens.tokenize(text)
-    guard !TableColumns.mentions(text, ["transfer", "transfers", "redeem", "redemption", "spend", "purchase", "convert", "maximum"]) else {
+    guard !TableColumns.mentions(text, notMinimumWords) else {
       return nil
     }
     for (index, token) in tokens.enumerated() {

@@ -116,7 +116,7 @@ public struct TransferPartnerExtractor: Sendable {
     for (index, token) in tokens.enumerated() where token.isWord {
       switch token.folded {
       case "minimum", "min", "least":
-        if token.folded == "least", !TableColumns.mentions(text, ["transfer", "transfers", "convert"]) { continue }
+        if token.folded == "least", !tokens.contains(where: { $0.isWord(["transfer", "transfers", "convert"]) }) { continue }
         guard minimum == nil, let number = attached(before: index) ?? following(index, within: 5) else { continue }
         minimum = Int(number.amount)
       case "increments", "increment", "multiples", "multiple", "blocks", "block", "steps":
@@ -163,12 +163,15 @@ public struct TransferPartnerExtractor: Sendable {
 
   // MARK: Tables
 
-  private static let partnerHeaders = ["partner", "program", "programme", "airline", "loyalty program", "transfer to", "transfer partner", "frequent flyer"]
-  private static let ratioHeaders = ["ratio", "conversion", "rate", "exchange", "transfer rate", "points to", "converts"]
+  private static let partnerHeaders: PhraseList = [
+    "partner", "program", "programme", "airline", "loyalty program", "transfer to", "transfer partner", "frequent flyer",
+  ]
+  private static let ratioHeaders: PhraseList = ["ratio", "conversion", "rate", "exchange", "transfer rate", "points to", "converts"]
+  private static let transferTableHeaders = partnerHeaders + ratioHeaders + ["minimum", "increment"]
 
   private func tableFacts(_ raw: LayoutTable, blockIndex: Int, page: PageContext) -> [ExtractedFact] {
     guard page.program != nil else { return [] }
-    let table = TableColumns.withHeader(raw, headerWords: Self.partnerHeaders + Self.ratioHeaders + ["minimum", "increment"])
+    let table = TableColumns.withHeader(raw, headerWords: Self.transferTableHeaders)
     let header = table.header ?? []
     func headerCell(_ column: Int) -> String { column < header.count ? header[column] : "" }
     let width = table.columnCount
@@ -220,6 +223,11 @@ public struct TransferPartnerExtractor: Sendable {
 
   // MARK: Phrases
 
+  private static let transferWords: PhraseList = [
+    "transfer", "transfers", "convert", "converts", "conversion", "ratio", "=", "exchange", "move", "moves",
+  ]
+  private static let offerWords: PhraseList = ["bonus", "offer", "promotion", "limited time", "until"]
+
   private func phraseFacts(_ text: String, blockIndex: Int, page: PageContext) -> [ExtractedFact] {
     guard let own = page.program else { return [] }
     let tokens = TextTokens.tokenize(text)
@@ -231,9 +239,8 @@ public struct TransferPartnerExtractor: Sendable {
     if case .listItem = block.content {
       context += [page.leadIn(ofBlockAt: blockIndex)].compactMap { $0 } + page.headingTexts(for: block)
     }
-    let transferWords = ["transfer", "transfers", "convert", "converts", "conversion", "ratio", "=", "exchange", "move", "moves"]
-    guard context.contains(where: { TableColumns.mentions($0, transferWords) }) else { return [] }
-    guard !TableColumns.mentions(text, ["bonus", "offer", "promotion", "limited time", "until"]) else { return [] }
+    guard context.contains(where: { TableColumns.mentions($0, Self.transferWords) }) else { return [] }
+    guard !TableColumns.mentions(text, Self.offerWords) else { return [] }
     var partners: [(program: LoyaltyProgram, named: Bool)] = []
     let namedPrograms = ProgramDirectory.mentions(in: text)
     for program in namedPrograms where program.id != own.id && !partners.contains(where: { $0.program.id == program.id }) {

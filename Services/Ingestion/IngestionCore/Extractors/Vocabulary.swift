@@ -8,11 +8,36 @@ enum Vocabulary {
 
   /// Cells that mean "no value": dashes, "n/a", "not available", "none".
   static func isNoValue(_ cell: String) -> Bool {
-    let folded = TextTokens.fold(cell).trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
+    if let folded = asciiNoValueKey(cell) { return folded.isEmpty || noValueWords.contains(folded) }
+    let folded = TextTokens.fold(cell).trimmingCharacters(in: noValueTrimmed)
     if folded.isEmpty { return true }
-    return ["n/a", "na", "not available", "none", "not applicable", "no", "unavailable", "not eligible", "tbd", "x", "✗", "×"].contains(folded)
-      || cell.trimmingCharacters(in: .whitespaces).allSatisfy { "—–-−‒*".contains($0) }
+    return noValueWords.contains(folded) || cell.trimmingSpaces.allSatisfy { "—–-−‒*".contains($0) }
   }
+
+  private static let noValueWords: Set<String> = [
+    "n/a", "na", "not available", "none", "not applicable", "no", "unavailable", "not eligible", "tbd", "x", "✗", "×",
+  ]
+  private static let noValueTrimmed = CharacterSet.whitespacesAndNewlines.union(.punctuationCharacters)
+
+  /// An ASCII cell lower-cased, without the whitespace and punctuation around it (as
+  /// `isNoValue` compares it); nil for other cells. A cell of dashes and stars alone is
+  /// punctuation only, so its key is empty.
+  private static func asciiNoValueKey(_ cell: String) -> String? {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(cell.utf8.count)
+    for byte in cell.utf8 {
+      guard byte < 0x80 else { return nil }
+      bytes.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
+    }
+    // ASCII punctuation (Unicode category P): !"#%&'()*,-./:;?@[\]_{}
+    func trimmed(_ byte: UInt8) -> Bool {
+      TextTokens.isASCIIWhitespace(byte) || asciiPunctuation.contains(byte)
+    }
+    guard let first = bytes.firstIndex(where: { !trimmed($0) }), let last = bytes.lastIndex(where: { !trimmed($0) }) else { return "" }
+    return String(decoding: bytes[first...last], as: UTF8.self)
+  }
+
+  private static let asciiPunctuation: Set<UInt8> = Set("!\"#%&'()*,-./:;?@[\\]_{}".utf8)
 
   /// A percentage: "125%", "50 %", "125 percent", or a bare number when `bare` allows.
   static func percent(in text: String, bare: Bool = false) -> Double? {
@@ -159,24 +184,53 @@ enum Vocabulary {
   /// A text's sentences: split after ".", "!", "?" or ";" before a capital letter, a digit
   /// or the end ("1.5" and "U.S. flights" stay whole).
   static func sentences(_ text: String) -> [String] {
+    let reader = TextTokens.CharacterReader(text)
     var result: [String] = []
-    var current = ""
-    let characters = Array(text)
-    for (index, character) in characters.enumerated() {
-      current.append(character)
-      guard ".!?;".contains(character) else { continue }
-      let next = index + 1 < characters.count ? characters[index + 1] : nil
-      let afterSpace = index + 2 < characters.count ? characters[index + 2] : nil
-      if next == nil || (next == " " && (afterSpace.map { $0.isUppercase || $0.isNumber || "\"“‘(".contains($0) } ?? true)) {
-        // "U.S. Gold" is not a sentence end: a single capital before the point.
-        let previousWord = current.dropLast().split(separator: " ").last ?? ""
-        if character == ".", previousWord.count == 1 || previousWord.hasSuffix(".") && previousWord.count <= 4 { continue }
-        result.append(current.trimmingCharacters(in: .whitespaces))
-        current = ""
+    var start = text.startIndex
+    var index = text.startIndex
+    while index < text.endIndex {
+      let after = reader.next(index)
+      defer { index = after }
+      guard let mark = reader.ascii(at: index), ".!?;".utf8.contains(mark) else { continue }
+      var ends = after == text.endIndex
+      if !ends, reader.ascii(at: after) == UInt8(ascii: " ") {
+        let next = reader.next(after)
+        ends = next == text.endIndex || startsSentence(reader, at: next)
       }
+      guard ends else { continue }
+      // "U.S. Gold" is not a sentence end: a single capital before the point.
+      if mark == UInt8(ascii: "."), let word = wordBefore(index, in: text, from: start),
+        word.count == 1 || word.hasSuffix(".") && word.count <= 4
+      {
+        continue
+      }
+      result.append(text[start..<after].trimmingSpaces)
+      start = after
     }
-    if !current.trimmingCharacters(in: .whitespaces).isEmpty { result.append(current.trimmingCharacters(in: .whitespaces)) }
+    let rest = text[start...].trimmingSpaces
+    if !rest.isEmpty { result.append(rest) }
     return result
+  }
+
+  /// Whether the character at `index` may start a sentence: a capital, a digit, a quote or
+  /// an opening parenthesis.
+  private static func startsSentence(_ reader: TextTokens.CharacterReader, at index: String.Index) -> Bool {
+    if let byte = reader.ascii(at: index) {
+      return (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || TextTokens.isASCIIDigit(byte) || byte == UInt8(ascii: "\"")
+        || byte == UInt8(ascii: "(")
+    }
+    let character = reader.line[index]
+    return character.isUppercase || character.isNumber || "“‘".contains(character)
+  }
+
+  /// The last space-separated word of `text[start..<end]`.
+  private static func wordBefore(_ end: String.Index, in text: String, from start: String.Index) -> Substring? {
+    var wordEnd = end
+    while wordEnd > start, text[text.index(before: wordEnd)] == " " { wordEnd = text.index(before: wordEnd) }
+    guard wordEnd > start else { return nil }
+    var wordStart = wordEnd
+    while wordStart > start, text[text.index(before: wordStart)] != " " { wordStart = text.index(before: wordStart) }
+    return text[wordStart..<wordEnd]
   }
 
   /// Whether a phrase is exactly a cabin's name ("Premium Economy", "Business").
