@@ -232,7 +232,7 @@ import Testing
     #expect(error?.isTransient == true)
     #expect(String(describing: error).contains("within 1 s"))
     // Far below the extractor's default timeout, with room for a loaded machine.
-    #expect(ContinuousClock.now - started < .seconds(10))
+    #expect(ContinuousClock.now - started < .seconds(60))
   }
 
   @Test func aRefusedConnectionIsTransient() async throws {
