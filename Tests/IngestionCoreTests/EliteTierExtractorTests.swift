@@ -106,5 +106,84 @@ import Testing
     #expect(found[1].bonusPercent == 125)
     #expect(found[1].allianceTier == "oneworld Emerald")
   }
-}
 
+  // Tier pages with a row or column of alliance statuses: the tier is named by its own row or
+  // column, and the alliance status is its `alliance_tier`, even when tiers share one.
+
+  @Test func namesTiersByTheTierRowWhenARowListsAllianceStatuses() {
+    // As the ingestion benchmark's tier pages lay it out: tiers across, an unnamed corner.
+    let text = """
+      # Aeroplan tiers and benefits
+
+      Aeroplan has 4 elite tiers above the base membership. You move up a tier by collecting Qualifying Miles within your membership year.
+
+      |  | Silver | Gold | Platinum | Platinum Pro |
+      | --- | --- | --- | --- | --- |
+      | Qualifying Miles required in a membership year | 35,000 | 87,500 | 157,500 | 315,000 |
+      | Bonus points on Air Canada flights | 50% | 75% | 105% | 155% |
+      | Star Alliance status | Star Alliance Silver | Star Alliance Gold | Star Alliance Gold | Star Alliance Gold |
+      """
+    let found = tiers(text, title: "Aeroplan tiers and benefits | Aeroplan")
+    #expect(found == [
+      EliteTierFact(
+        program: "ac-aeroplan", name: "Silver", rank: 1, qualification: ["Qualifying Miles": 35000], bonusPercent: 50,
+        allianceTier: "Star Alliance Silver"),
+      EliteTierFact(
+        program: "ac-aeroplan", name: "Gold", rank: 2, qualification: ["Qualifying Miles": 87500], bonusPercent: 75,
+        allianceTier: "Star Alliance Gold"),
+      EliteTierFact(
+        program: "ac-aeroplan", name: "Platinum", rank: 3, qualification: ["Qualifying Miles": 157500], bonusPercent: 105,
+        allianceTier: "Star Alliance Gold"),
+      EliteTierFact(
+        program: "ac-aeroplan", name: "Platinum Pro", rank: 4, qualification: ["Qualifying Miles": 315000], bonusPercent: 155,
+        allianceTier: "Star Alliance Gold"),
+    ])
+  }
+
+  @Test func namesTiersByTheTierColumnWhenAColumnListsAllianceStatuses() {
+    let text = """
+      # British Airways Club tiers
+
+      |  | Tier Points required | Bonus Avios | oneworld status |
+      | --- | --- | --- | --- |
+      | Bronze | 3,500 | 25% | oneworld Ruby |
+      | Silver | 7,500 | 50% | oneworld Sapphire |
+      | Gold | 20,000 | 100% | oneworld Emerald |
+      | Gold Guest List | 40,000 | 100% | oneworld Emerald |
+      """
+    let found = tiers(text)
+    #expect(found.map(\.name) == ["Bronze", "Silver", "Gold", "Gold Guest List"])
+    #expect(found.map(\.allianceTier) == ["oneworld Ruby", "oneworld Sapphire", "oneworld Emerald", "oneworld Emerald"])
+    #expect(found.map(\.bonusPercent) == [25, 50, 100, 100])
+    #expect(found.last?.qualification == ["Tier Points": 40000])
+  }
+
+  @Test func namesTiersByTheTierRowWhenTheHeaderListsAllianceStatuses() {
+    let text = """
+      # Iberia Plus tiers
+
+      | oneworld status | oneworld Ruby | oneworld Sapphire | oneworld Emerald |
+      | --- | --- | --- | --- |
+      | Tier | Silver | Gold | Platinum |
+      | Elite Points required | 1,500 | 3,000 | 6,000 |
+      """
+    let found = tiers(text)
+    #expect(found.map(\.name) == ["Silver", "Gold", "Platinum"])
+    #expect(found.map(\.allianceTier) == ["oneworld Ruby", "oneworld Sapphire", "oneworld Emerald"])
+    #expect(found.map(\.qualification) == [["Elite Points": 1500], ["Elite Points": 3000], ["Elite Points": 6000]])
+  }
+
+  @Test func readsTheAllianceStatusBesideATierName() {
+    let text = """
+      # AAdvantage status
+
+      | Status | Loyalty Points |
+      | --- | --- |
+      | Gold (oneworld Ruby) | 40,000 |
+      | Platinum (oneworld Sapphire) | 75,000 |
+      """
+    let found = tiers(text)
+    #expect(found.map(\.name) == ["Gold", "Platinum"])
+    #expect(found.map(\.allianceTier) == ["oneworld Ruby", "oneworld Sapphire"])
+  }
+}

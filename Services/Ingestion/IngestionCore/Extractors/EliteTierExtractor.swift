@@ -107,6 +107,20 @@ public struct EliteTierExtractor: Sendable {
     return nil
   }
 
+  private static let allianceHeaders: PhraseList = ["alliance", "oneworld", "one world", "star alliance", "skyteam", "sky team"]
+  private static let allianceWords: Set<String> = ["oneworld", "one", "world", "star", "alliance", "skyteam", "sky", "team"]
+
+  /// Whether a cell is an alliance status and nothing more: "Star Alliance Gold", "Ruby" in a
+  /// column headed "oneworld status"; not a tier named with its status beside it ("Gold
+  /// (oneworld Ruby)").
+  static func isAllianceStatus(cell: String, header: String) -> Bool {
+    guard let status = allianceTier(cell: cell, header: header) else { return false }
+    let statusWords = allianceWords.union(TextTokens.foldedWords(status))
+    return !TextTokens.tokenize(cell).contains { token in
+      token.isWord && !statusWords.contains(token.folded) && (tierWords.contains(token.folded) || coreTierWords.contains(token.folded))
+    }
+  }
+
   /// A metric's name in title case, acronyms kept: "loyalty points" → "Loyalty Points".
   static func metricName(_ words: [String]) -> String {
     words.map { word in
@@ -181,19 +195,29 @@ public struct EliteTierExtractor: Sendable {
     for candidate in [raw, raw.transposed] {
       let table = TableColumns.withHeader(candidate, headerWords: Self.tierTableHeaders)
       guard let header = table.header, table.columnCount >= 2 else { continue }
-      // The tier column: named so, holding tier words.
+      // The tier column: named so, holding tier words. Alliance statuses hold tier words too
+      // ("oneworld Ruby", "Star Alliance Gold") but name no tier of the program: a column of
+      // them is the alliance column, and a header naming an alliance ("oneworld status")
+      // does not name a tier column.
       let tierShare = header.indices.map { column in
         TableColumns.share(table, column: column) { cell in
           TextTokens.tokenize(cell).contains { Self.tierWords.contains($0.folded) || Self.baseTierNames.contains($0.folded) }
         }
       }
-      guard let tierColumn = header.indices.first(where: { tierShare[$0] >= 0.5 && TableColumns.mentions(header[$0], Self.tierHeaders) })
-        ?? header.indices.first(where: { tierShare[$0] >= 0.6 })
+      let statusShare = header.indices.map { column in
+        TableColumns.share(table, column: column) { Self.isAllianceStatus(cell: $0, header: header[column]) }
+      }
+      func namesTiers(_ column: Int) -> Bool {
+        TableColumns.mentions(header[column], Self.tierHeaders) && !TableColumns.mentions(header[column], Self.allianceHeaders)
+      }
+      let candidates = header.indices.filter { statusShare[$0] < 0.5 }
+      guard let tierColumn = candidates.first(where: { tierShare[$0] >= 0.5 && namesTiers($0) })
+        ?? candidates.first(where: { tierShare[$0] >= 0.6 })
       else { continue }
-      let bonusColumn = header.indices.first { $0 != tierColumn && TableColumns.mentions(header[$0], ["bonus", "extra"]) }
+      let bonusColumn = header.indices.first { $0 != tierColumn && TableColumns.mentions(header[$0], Self.bonusWords) }
       let allianceColumn = header.indices.first { column in
         column != tierColumn
-          && (TableColumns.mentions(header[column], ["alliance", "oneworld", "star alliance", "skyteam"])
+          && (TableColumns.mentions(header[column], Self.allianceHeaders)
             || TableColumns.share(table, column: column) { Self.allianceTier(in: $0) != nil } >= 0.5)
       }
       let qualificationColumns = header.indices.filter { column in
@@ -203,10 +227,11 @@ public struct EliteTierExtractor: Sendable {
             header[column], ["benefit", "benefits", "lounge", "bags", "baggage", "upgrades", "seat", "validity", "per", "earn", "earned", "bonus"])
       }
       guard !qualificationColumns.isEmpty || bonusColumn != nil else { continue }
-      let headerNamed = TableColumns.mentions(header[tierColumn], Self.tierHeaders)
+      let headerNamed = namesTiers(tierColumn)
       var tiers: [Tier] = []
       for (offset, row) in table.bodyRows.enumerated() {
-        let name = Self.tierName(Self.withoutProgramNames(table.cell(row, tierColumn)))
+        let tierCell = table.cell(row, tierColumn)
+        let name = Self.tierName(Self.withoutProgramNames(tierCell))
         guard !name.isEmpty, !Self.baseTierNames.contains(TextTokens.fold(name)) else { continue }
         var qualification: [String: Double] = [:]
         for column in qualificationColumns {
@@ -227,7 +252,9 @@ public struct EliteTierExtractor: Sendable {
           if TableColumns.mentions(text, ["join", "free", "enrol", "enroll", "sign up"]) { continue }
         }
         let bonus = bonusColumn.flatMap { Vocabulary.percent(in: table.cell(row, $0), bare: true) }
+        // The alliance column's status, else one beside the tier's name ("Gold (oneworld Ruby)").
         let alliance = allianceColumn.flatMap { Self.allianceTier(cell: table.cell(row, $0), header: header[$0]) }
+          ?? Self.allianceTier(in: tierCell)
         let line = table.lines[min(table.headerRows + offset, table.lines.count - 1)]
         tiers.append(
           Tier(name: name, qualification: qualification, bonus: bonus, alliance: alliance, evidence: line, confidence: headerNamed ? 0.95 : 0.9))
