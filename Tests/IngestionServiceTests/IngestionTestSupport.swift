@@ -126,8 +126,10 @@ func makeRunner(
     logger: testLogger, metrics: NOOPMetricsHandler.instance)
 }
 
-/// Polls until `condition` holds or 20 s pass; returns whether it held.
-func eventually(within timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws -> Bool {
+/// Polls until `condition` holds or a minute passes; returns whether it held. A working
+/// pipeline gets there in well under a second; the minute leaves room for the whole suite
+/// running on two cores.
+func eventually(within timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws -> Bool {
   let deadline = ContinuousClock.now + timeout
   while ContinuousClock.now < deadline {
     if try await condition() { return true }
