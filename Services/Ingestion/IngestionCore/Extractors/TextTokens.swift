@@ -45,54 +45,51 @@ enum TextTokens {
   static func tokenize(_ line: String) -> [TextToken] {
     let reader = CharacterReader(line)
     var tokens: [TextToken] = []
-    var index = line.startIndex
+    var offset = 0
     var spaced = false
-    while index < line.endIndex {
-      let start = index
-      if let byte = reader.ascii(at: index) {
+    func append(_ kind: TextToken.Kind, _ start: Int, _ end: Int, value: Double = 0, thousands: Bool = false) {
+      let text = reader.text(start, end)
+      let folded =
+        switch kind {
+        case .word: text == "&" ? "and" : fold(text)
+        case .number, .symbol: text
+        }
+      tokens.append(
+        TextToken(
+          kind: kind, text: text, folded: folded, value: value, thousands: thousands, spaced: spaced,
+          range: reader.index(start)..<reader.index(end)))
+      spaced = false
+    }
+    while offset < reader.count {
+      let start = offset
+      if let byte = reader.ascii(at: offset) {
         if isASCIIWhitespace(byte) {
           spaced = true
-          index = reader.next(index)
-          continue
-        }
-        if isASCIIDigit(byte) {
-          let (end, value, thousands) = scanNumber(reader, from: index)
-          let text = String(line[start..<end])
-          tokens.append(
-            TextToken(kind: .number, text: text, folded: text, value: value, thousands: thousands, spaced: spaced, range: start..<end))
-          index = end
+          offset = reader.next(offset)
+        } else if isASCIIDigit(byte) {
+          let (end, value, thousands) = scanNumber(reader, from: offset)
+          append(.number, start, end, value: value, thousands: thousands)
+          offset = end
         } else if isASCIILetter(byte) {
-          let end = reader.wordEnd(from: index)
-          let text = String(line[start..<end])
-          tokens.append(TextToken(kind: .word, text: text, folded: fold(text), spaced: spaced, range: start..<end))
-          index = end
+          offset = reader.wordEnd(from: offset)
+          append(.word, start, offset)
         } else {
-          let end = reader.next(index)
-          let text = String(line[start..<end])
-          let isAnd = byte == UInt8(ascii: "&")
-          tokens.append(TextToken(kind: isAnd ? .word : .symbol, text: text, folded: isAnd ? "and" : text, spaced: spaced, range: start..<end))
-          index = end
+          offset = reader.next(offset)
+          append(byte == UInt8(ascii: "&") ? .word : .symbol, start, offset)
         }
-        spaced = false
         continue
       }
-      let character = line[index]
+      let character = reader.character(at: offset)
       if character.isWhitespace {
         spaced = true
-        index = line.index(after: index)
-        continue
-      }
-      if character.isLetter {
-        let end = reader.wordEnd(from: index)
-        let text = String(line[start..<end])
-        tokens.append(TextToken(kind: .word, text: text, folded: fold(text), spaced: spaced, range: start..<end))
-        index = end
+        offset = reader.next(offset)
+      } else if character.isLetter {
+        offset = reader.wordEnd(from: offset)
+        append(.word, start, offset)
       } else {
-        let end = line.index(after: index)
-        tokens.append(TextToken(kind: .symbol, text: String(character), folded: String(character), spaced: spaced, range: start..<end))
-        index = end
+        offset = reader.next(offset)
+        append(.symbol, start, offset)
       }
-      spaced = false
     }
     return tokens
   }
@@ -127,107 +124,108 @@ enum TextTokens {
   static func isASCIIDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
   static func isASCIILetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
 
-  /// Reads a string a character at a time, from its UTF-8 bytes where a character is one
-  /// ASCII byte.
+  /// Reads a string a character at a time by UTF-8 offset: from its bytes where a character
+  /// is one ASCII byte, as a `Character` elsewhere.
   struct CharacterReader {
     let line: String
-    let utf8: String.UTF8View
+    let bytes: [UInt8]
+    var count: Int { bytes.count }
 
     init(_ line: String) {
       self.line = line
-      utf8 = line.utf8
+      bytes = Array(line.utf8)
     }
 
-    /// The ASCII value of the character at `index`, nil when it is not ASCII. A byte below
-    /// 0x80 followed by another is a whole character; otherwise (a combining mark may
-    /// follow, or a CR LF) the character is read as a `Character`.
+    func index(_ offset: Int) -> String.Index { line.utf8.index(line.utf8.startIndex, offsetBy: offset) }
+    func offset(_ index: String.Index) -> Int { line.utf8.distance(from: line.utf8.startIndex, to: index) }
+    func character(at offset: Int) -> Character { line[index(offset)] }
+    func text(_ start: Int, _ end: Int) -> String { String(decoding: bytes[start..<end], as: UTF8.self) }
+
+    /// Whether the byte at `offset` is a whole character: ASCII, followed by another ASCII
+    /// byte (not a combining mark) and not the CR of a CR LF.
     @inline(__always)
-    func ascii(at index: String.Index) -> UInt8? {
-      let byte = utf8[index]
-      guard byte < 0x80 else { return nil }
-      let after = utf8.index(after: index)
-      guard after < utf8.endIndex else { return byte }
-      let next = utf8[after]
-      if next < 0x80 && !(byte == 0x0D && next == 0x0A) { return byte }
-      return line[index].asciiValue
+    func isWholeASCII(_ offset: Int) -> Bool {
+      let byte = bytes[offset]
+      guard byte < 0x80 else { return false }
+      guard offset + 1 < bytes.count else { return true }
+      let next = bytes[offset + 1]
+      return next < 0x80 && !(byte == 0x0D && next == 0x0A)
     }
 
-    /// The index after the character at `index`.
+    /// The ASCII value of the character at `offset`, nil when it is not ASCII.
     @inline(__always)
-    func next(_ index: String.Index) -> String.Index {
-      let byte = utf8[index]
-      let after = utf8.index(after: index)
-      if byte < 0x80, after < utf8.endIndex, utf8[after] < 0x80, !(byte == 0x0D && utf8[after] == 0x0A) { return after }
-      return line.index(after: index)
+    func ascii(at offset: Int) -> UInt8? {
+      if isWholeASCII(offset) { return bytes[offset] }
+      return bytes[offset] < 0x80 ? character(at: offset).asciiValue : nil
     }
 
-    /// Whether the character at `index` is an ASCII digit.
-    func isDigit(_ index: String.Index) -> Bool {
-      index < line.endIndex && ascii(at: index).map(TextTokens.isASCIIDigit) == true
+    /// The offset after the character at `offset`.
+    @inline(__always)
+    func next(_ offset: Int) -> Int {
+      isWholeASCII(offset) ? offset + 1 : self.offset(line.index(after: index(offset)))
     }
 
-    /// The end of a word starting at `index`: letters, and ASCII digits.
-    func wordEnd(from index: String.Index) -> String.Index {
-      var end = index
-      while end < line.endIndex {
-        if let byte = ascii(at: end) {
+    /// Whether the character at `offset` is an ASCII digit.
+    func isDigit(_ offset: Int) -> Bool {
+      offset < bytes.count && ascii(at: offset).map(TextTokens.isASCIIDigit) == true
+    }
+
+    /// The end of a word starting at `offset`: letters, and ASCII digits.
+    func wordEnd(from offset: Int) -> Int {
+      var end = offset
+      while end < bytes.count {
+        if isWholeASCII(end) {
+          let byte = bytes[end]
           guard TextTokens.isASCIILetter(byte) || TextTokens.isASCIIDigit(byte) else { break }
-          end = next(end)
+          end += 1
         } else {
-          let character = line[end]
+          let character = self.character(at: end)
           guard character.isLetter || (character.isNumber && character.isASCII) else { break }
-          end = line.index(after: end)
+          end = next(end)
         }
       }
       return end
     }
   }
 
-  private static func scanNumber(_ reader: CharacterReader, from start: String.Index) -> (String.Index, Double, Bool) {
-    let line = reader.line
+  private static func scanNumber(_ reader: CharacterReader, from start: Int) -> (Int, Double, Bool) {
     var digits: [UInt8] = []
-    var index = start
-    while reader.isDigit(index) {
-      digits.append(reader.utf8[index])
-      index = reader.next(index)
+    var offset = start
+    while reader.isDigit(offset) {
+      digits.append(reader.bytes[offset])
+      offset = reader.next(offset)
     }
     // Thousands groups: ",000" (exactly three digits, not followed by a fourth).
-    while index < line.endIndex, reader.ascii(at: index) == UInt8(ascii: ",") {
-      var probe = reader.next(index)
+    while offset < reader.count, reader.ascii(at: offset) == UInt8(ascii: ",") {
+      var probe = reader.next(offset)
       var group: [UInt8] = []
       while reader.isDigit(probe), group.count < 4 {
-        group.append(reader.utf8[probe])
+        group.append(reader.bytes[probe])
         probe = reader.next(probe)
       }
       guard group.count == 3 else { break }
       digits += group
-      index = probe
+      offset = probe
     }
-    if index < line.endIndex, reader.ascii(at: index) == UInt8(ascii: "."), reader.isDigit(reader.next(index)) {
+    if offset < reader.count, reader.ascii(at: offset) == UInt8(ascii: "."), reader.isDigit(reader.next(offset)) {
       digits.append(UInt8(ascii: "."))
-      var probe = reader.next(index)
+      var probe = reader.next(offset)
       while reader.isDigit(probe) {
-        digits.append(reader.utf8[probe])
+        digits.append(reader.bytes[probe])
         probe = reader.next(probe)
       }
-      index = probe
+      offset = probe
     }
     var thousands = false
-    if index < line.endIndex, let byte = reader.ascii(at: index), byte == UInt8(ascii: "k") || byte == UInt8(ascii: "K") {
-      let after = reader.next(index)
-      let continues: Bool
-      if after == line.endIndex {
-        continues = false
-      } else {
-        continues = line[after].isLetter || line[after].isNumber
-      }
-      if !continues {
+    if offset < reader.count, let byte = reader.ascii(at: offset), byte == UInt8(ascii: "k") || byte == UInt8(ascii: "K") {
+      let after = reader.next(offset)
+      if after == reader.count || !(reader.character(at: after).isLetter || reader.character(at: after).isNumber) {
         thousands = true
-        index = after
+        offset = after
       }
     }
     let value = Double(String(decoding: digits, as: UTF8.self)) ?? 0
-    return (index, value, thousands)
+    return (offset, value, thousands)
   }
 }
 

@@ -186,40 +186,40 @@ enum Vocabulary {
   static func sentences(_ text: String) -> [String] {
     let reader = TextTokens.CharacterReader(text)
     var result: [String] = []
-    var start = text.startIndex
-    var index = text.startIndex
-    while index < text.endIndex {
-      let after = reader.next(index)
-      defer { index = after }
-      guard let mark = reader.ascii(at: index), ".!?;".utf8.contains(mark) else { continue }
-      var ends = after == text.endIndex
+    var start = 0
+    var offset = 0
+    while offset < reader.count {
+      let after = reader.next(offset)
+      defer { offset = after }
+      guard let mark = reader.ascii(at: offset), ".!?;".utf8.contains(mark) else { continue }
+      var ends = after == reader.count
       if !ends, reader.ascii(at: after) == UInt8(ascii: " ") {
         let next = reader.next(after)
-        ends = next == text.endIndex || startsSentence(reader, at: next)
+        ends = next == reader.count || startsSentence(reader, at: next)
       }
       guard ends else { continue }
       // "U.S. Gold" is not a sentence end: a single capital before the point.
-      if mark == UInt8(ascii: "."), let word = wordBefore(index, in: text, from: start),
+      if mark == UInt8(ascii: "."), let word = wordBefore(reader.index(offset), in: text, from: reader.index(start)),
         word.count == 1 || word.hasSuffix(".") && word.count <= 4
       {
         continue
       }
-      result.append(text[start..<after].trimmingSpaces)
+      result.append(reader.text(start, after).trimmingSpaces)
       start = after
     }
-    let rest = text[start...].trimmingSpaces
+    let rest = reader.text(start, reader.count).trimmingSpaces
     if !rest.isEmpty { result.append(rest) }
     return result
   }
 
-  /// Whether the character at `index` may start a sentence: a capital, a digit, a quote or
+  /// Whether the character at `offset` may start a sentence: a capital, a digit, a quote or
   /// an opening parenthesis.
-  private static func startsSentence(_ reader: TextTokens.CharacterReader, at index: String.Index) -> Bool {
-    if let byte = reader.ascii(at: index) {
+  private static func startsSentence(_ reader: TextTokens.CharacterReader, at offset: Int) -> Bool {
+    if let byte = reader.ascii(at: offset) {
       return (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || TextTokens.isASCIIDigit(byte) || byte == UInt8(ascii: "\"")
         || byte == UInt8(ascii: "(")
     }
-    let character = reader.line[index]
+    let character = reader.character(at: offset)
     return character.isUppercase || character.isNumber || "“‘".contains(character)
   }
 
