@@ -255,8 +255,8 @@ public struct EarningChartExtractor: Sendable {
   ]
 
   private func phraseFacts(_ text: String, blockIndex: Int, page: PageContext, program: LoyaltyProgram) -> [ExtractedFact] {
-    guard !TableColumns.isPromotional(text) else { return [] }
     let tokens = TextTokens.tokenize(text)
+    guard !TableColumns.isPromotional(text, tokens: tokens) else { return [] }
     // Percentages, told apart from bonuses.
     var accruals: [Double] = []
     var bonus: Double?

@@ -26,12 +26,16 @@ public struct EliteTierExtractor: Sendable {
   func facts(in page: PageContext) -> [ExtractedFact] {
     guard let program = page.program, program.kind == .airline else { return [] }
     var tiers: [Tier] = []
+    // Each section's tier name, read once for all its paragraphs.
+    var sectionNames: [Int: String?] = [:]
     for (index, block) in page.layout.blocks.enumerated() {
       switch block.content {
       case .table(let table):
         tiers += tableTiers(table, page: page, blockIndex: index)
       case .paragraph(let text), .listItem(let text):
-        tiers += phraseTiers(text, sectionName: sectionTierName(of: block, page: page), acronyms: page.acronyms)
+        let heading = block.section.last ?? -1
+        if sectionNames[heading] == nil { sectionNames[heading] = sectionTierName(of: block, page: page) }
+        tiers += phraseTiers(text, sectionName: sectionNames[heading]!, acronyms: page.acronyms)
       case .heading: continue
       }
     }
@@ -82,29 +86,35 @@ public struct EliteTierExtractor: Sendable {
 
   /// The alliance status a text names, written the graph's way.
   static func allianceTier(in text: String) -> String? {
-    let folded = " " + TextTokens.tokenize(text).filter(\.isWord).map(\.folded).joined(separator: " ") + " "
-    let forms: [(String, String)] = [
-      (" oneworld emerald ", "oneworld Emerald"), (" oneworld sapphire ", "oneworld Sapphire"), (" oneworld ruby ", "oneworld Ruby"),
-      (" one world emerald ", "oneworld Emerald"), (" one world sapphire ", "oneworld Sapphire"), (" one world ruby ", "oneworld Ruby"),
-      (" star alliance gold ", "Star Alliance Gold"), (" star alliance silver ", "Star Alliance Silver"),
-      (" star gold ", "Star Alliance Gold"), (" star silver ", "Star Alliance Silver"),
-      (" skyteam elite plus ", "SkyTeam Elite Plus"), (" skyteam elite ", "SkyTeam Elite"), (" sky team elite plus ", "SkyTeam Elite Plus"),
-      (" sky team elite ", "SkyTeam Elite"),
-    ]
-    for (pattern, name) in forms where folded.contains(pattern) { return name }
-    // A column headed "oneworld status" holding "Emerald".
+    let words = TextTokens.tokenize(text).filter(\.isWord).map(\.folded)
+    for (form, name) in allianceForms where words.count >= form.count {
+      for start in 0...(words.count - form.count) where words[start..<(start + form.count)].elementsEqual(form) { return name }
+    }
     return nil
   }
 
+  /// The alliance statuses as pages write them (folded words), first match wins.
+  private static let allianceForms: [(words: [String], name: String)] = [
+    ("oneworld emerald", "oneworld Emerald"), ("oneworld sapphire", "oneworld Sapphire"), ("oneworld ruby", "oneworld Ruby"),
+    ("one world emerald", "oneworld Emerald"), ("one world sapphire", "oneworld Sapphire"), ("one world ruby", "oneworld Ruby"),
+    ("star alliance gold", "Star Alliance Gold"), ("star alliance silver", "Star Alliance Silver"),
+    ("star gold", "Star Alliance Gold"), ("star silver", "Star Alliance Silver"),
+    ("skyteam elite plus", "SkyTeam Elite Plus"), ("skyteam elite", "SkyTeam Elite"), ("sky team elite plus", "SkyTeam Elite Plus"),
+    ("sky team elite", "SkyTeam Elite"),
+  ].map { (words: $0.0.split(separator: " ").map(String.init), name: $0.1) }
+
+  /// The alliance status a cell names, or, in a column headed "oneworld status", the one
+  /// its word completes ("Emerald").
   static func allianceTier(cell: String, header: String) -> String? {
     if let named = allianceTier(in: cell) { return named }
     if Vocabulary.isNoValue(cell) { return nil }
     let headerWords = TextTokens.fold(header)
+    func says(_ name: String) -> Bool { PhraseList.contains(headerWords, name) }
+    guard says("oneworld") || says("one world") || says("star alliance") || says("skyteam") else { return nil }
     let cellWord = TextTokens.fold(cell.trimmingSpaces)
-    if headerWords.contains("oneworld") || headerWords.contains("one world") { return allianceTier(in: "oneworld " + cellWord) }
-    if headerWords.contains("star alliance") { return allianceTier(in: "star alliance " + cellWord) }
-    if headerWords.contains("skyteam") { return allianceTier(in: "skyteam " + cellWord) }
-    return nil
+    if says("oneworld") || says("one world") { return allianceTier(in: "oneworld " + cellWord) }
+    if says("star alliance") { return allianceTier(in: "star alliance " + cellWord) }
+    return allianceTier(in: "skyteam " + cellWord)
   }
 
   private static let allianceHeaders: PhraseList = ["alliance", "oneworld", "one world", "star alliance", "skyteam", "sky team"]
@@ -205,7 +215,7 @@ public struct EliteTierExtractor: Sendable {
         }
       }
       let statusShare = header.indices.map { column in
-        TableColumns.share(table, column: column) { Self.isAllianceStatus(cell: $0, header: header[column]) }
+        tierShare[column] < 0.5 ? 0 : TableColumns.share(table, column: column) { Self.isAllianceStatus(cell: $0, header: header[column]) }
       }
       func namesTiers(_ column: Int) -> Bool {
         TableColumns.mentions(header[column], Self.tierHeaders) && !TableColumns.mentions(header[column], Self.allianceHeaders)

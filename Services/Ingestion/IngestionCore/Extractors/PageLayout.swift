@@ -327,6 +327,9 @@ struct PageLayout: Sendable {
   /// A line's trailing cabin names and the text before them.
   private static func trailingCabinNames(_ text: String) -> (String, [String])? {
     var words = text.split(separator: " ").map(String.init)
+    // Most lines end in no cabin name: their last word ends none.
+    let tail = TextTokens.tokenize(words.suffix(3).joined(separator: " "))
+    guard let last = tail.last(where: \.isWord), Vocabulary.cabinNameEndings.contains(last.folded) else { return nil }
     var names: [String] = []
     while !words.isEmpty {
       var matched = false

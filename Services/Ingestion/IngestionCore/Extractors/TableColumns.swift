@@ -43,14 +43,14 @@ enum TableColumns {
   }
 
   /// Promotional wording that offers rather than states: card sign-up bonuses, "up to 5x".
-  static func isPromotional(_ text: String) -> Bool {
-    let tokens = TextTokens.tokenize(text)
+  static func isPromotional(_ text: String, tokens: [TextToken]? = nil) -> Bool {
+    let tokens = tokens ?? TextTokens.tokenize(text)
     for (index, token) in tokens.enumerated() {
       // "5x points", "3X"
       if token.isNumber, index + 1 < tokens.count, tokens[index + 1].isWord(["x"]), !tokens[index + 1].spaced { return true }
       if token.isWord(["up"]), index + 1 < tokens.count, tokens[index + 1].isWord(["to"]) { return true }
     }
-    return mentions(text, promotionalWords)
+    return mentions(FoldedText(text, tokens: tokens), promotionalWords)
   }
 
   private static let promotionalWords: PhraseList = [
@@ -202,5 +202,11 @@ struct FoldedText {
   init(_ text: String) {
     self.text = text
     words = TextTokens.foldedWords(text)
+  }
+
+  /// A text whose tokens are at hand.
+  init(_ text: String, tokens: [TextToken]) {
+    self.text = text
+    words = tokens.filter { $0.kind != .symbol }.map(\.folded)
   }
 }

@@ -234,6 +234,9 @@ enum Vocabulary {
   }
 
   /// Whether a phrase is exactly a cabin's name ("Premium Economy", "Business").
+  /// The last words of cabin names.
+  static let cabinNameEndings = Set(cabinNames.compactMap { $0.0.split(separator: " ").last.map(String.init) })
+
   static func isCabinName(_ text: String) -> Bool {
     let folded = TextTokens.tokenize(text).filter(\.isWord).map(\.folded).joined(separator: " ")
     return cabinNames.contains { $0.0 == folded }
