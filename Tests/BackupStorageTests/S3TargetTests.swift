@@ -109,7 +109,8 @@ import Testing
         #expect(log.retries(of: operation) == retries, "\(operation) retries")
       }
     }
-    #expect(ContinuousClock.now - started < .seconds(20))
+    // Bounded: retries end long before a client would give up, even on a busy machine.
+    #expect(ContinuousClock.now - started < .seconds(45))
   }
 
   @Test(.enabled(if: PythonScripts.hasMoto, .init(rawValue: motoMissing)))
