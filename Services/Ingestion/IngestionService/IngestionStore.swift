@@ -167,6 +167,17 @@ public struct IngestionStore: Sendable {
     }
   }
 
+  /// One version of a key without its content; NOT_FOUND when there is none.
+  public func version(key: String, versionID: String) async throws -> DocumentVersionRecord {
+    try await database.read { db in
+      guard
+        let row = try Row.fetchOne(
+          db, sql: "SELECT * FROM document_versions WHERE key = ? AND version_id = ?", arguments: [key, versionID])
+      else { throw IngestionError.documentNotFound(key: key, versionID: versionID) }
+      return DocumentVersionRecord(row: row)
+    }
+  }
+
   /// Current versions of keys after `afterKey`, in key order.
   public func currentVersions(
     prefix: String, includeDeleted: Bool, includeStageOutputs: Bool, afterKey: String, limit: Int

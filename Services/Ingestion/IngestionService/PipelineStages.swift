@@ -64,7 +64,7 @@ struct PipelineStages: Sendable {
 
   private func extractFacts(_ run: RunRecord) async throws(StageFailure) -> StageOutcome {
     let stored = try await storedText(of: run)
-    let version = try await read { try await store.document(key: run.documentKey, versionID: run.documentVersionID).0 }
+    let version = try await read { try await store.version(key: run.documentKey, versionID: run.documentVersionID) }
     let context = ExtractionContext(
       documentKey: run.documentKey, sourceURL: stored.sourceURL.isEmpty ? nil : stored.sourceURL, retrievedDate: version.createdDay)
     let facts: ExtractedFacts
@@ -122,7 +122,7 @@ struct PipelineStages: Sendable {
     }
     let stored = try await storedText(of: run)
     let facts = try await storedFacts(of: run)
-    let (version, _) = try await read { try await store.document(key: run.documentKey, versionID: run.documentVersionID) }
+    let version = try await read { try await store.version(key: run.documentKey, versionID: run.documentVersionID) }
     let previousRun = try await read { try await store.latestLoadedRun(documentKey: run.documentKey, excluding: run.runID) }
     var previousBatch: GraphBatch?
     if let previousRun, let output = previousRun.output(of: .transform) {
